@@ -1,0 +1,16 @@
+"""The Celery app. Broker from CELERY_BROKER_URL or REDIS_URL; eager when neither is set."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hims.settings")
+
+app = Celery("hims")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+app.conf.beat_schedule = {
+    "outbox-sweep": {"task": "notifications.deliver_pending", "schedule": 60.0},
+}

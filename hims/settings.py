@@ -1,0 +1,245 @@
+"""HIMS settings. Everything comes from environment variables; defaults suit the local demo.
+
+Production sets at least SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS, REDIS_URL and
+HIMS_DEBUG=0 (see docs/deploy.md); `manage.py check --deploy` is clean with those.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("HIMS_VAR_DIR", BASE_DIR / "var"))
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("HIMS_DEBUG", False)
+TESTING = env_bool("HIMS_TESTING", "pytest" in sys.modules)
+# The demo (make run) shows demo-only pages such as the last OTP sent. Never in production.
+HIMS_DEMO = env_bool("HIMS_DEMO", False)
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment; the embedded default keeps a random one under var/."""
+    key = os.environ.get("SECRET_KEY", "")
+    if key:
+        return key
+    if TESTING:
+        return "test-only-key-" + "x" * 50
+    if "DATABASE_URL" in os.environ:
+        raise RuntimeError("SECRET_KEY must be set when DATABASE_URL is (production)")
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        import secrets
+
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "hims.core",
+    "hims.accounts",
+    "hims.network",
+    "hims.notifications",
+    "hims.fhir",
+    "hims.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "hims.accounts.middleware.UserLanguageMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "hims.core.middleware.DomainErrorMiddleware",
+]
+
+ROOT_URLCONF = "hims.urls"
+WSGI_APPLICATION = "hims.wsgi.application"
+ASGI_APPLICATION = "hims.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "hims.core.context_processors.hims",
+            ],
+        },
+    },
+]
+
+# The embedded default is a SQLite file under var/; PostgreSQL in production and CI.
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'hims.sqlite3'}"),
+        conn_max_age=int(os.environ.get("HIMS_DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL + a busy timeout let the demo server and a seeding command share the file.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["hims.accounts.backends.ThrottledModelBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Staff login throttling: a user is locked after this many consecutive failures, and one
+# address may not try more than HIMS_LOGIN_IP_LIMIT passwords per window.
+HIMS_LOGIN_MAX_FAILURES = int(os.environ.get("HIMS_LOGIN_MAX_FAILURES", "5"))
+HIMS_LOGIN_LOCKOUT = timedelta(minutes=int(os.environ.get("HIMS_LOGIN_LOCKOUT_MINUTES", "15")))
+HIMS_LOGIN_IP_LIMIT = int(os.environ.get("HIMS_LOGIN_IP_LIMIT", "30"))
+HIMS_LOGIN_IP_WINDOW = timedelta(minutes=15)
+
+# Patient one-time passwords.
+HIMS_OTP_LENGTH = 6
+HIMS_OTP_TTL = timedelta(minutes=int(os.environ.get("HIMS_OTP_TTL_MINUTES", "5")))
+HIMS_OTP_MAX_ATTEMPTS = 5
+HIMS_OTP_PER_MOBILE = (3, timedelta(minutes=15))  # at most 3 codes per number per 15 min
+HIMS_OTP_PER_IP = (10, timedelta(hours=1))
+
+SESSION_COOKIE_AGE = int(os.environ.get("HIMS_SESSION_SECONDS", str(8 * 3600)))
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("hi", _("Hindi"))]
+LOCALE_PATHS = [BASE_DIR / "hims" / "locale"]
+LANGUAGE_COOKIE_NAME = "hims_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+TIME_ZONE = "Asia/Kolkata"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if not DEBUG
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG or HIMS_DEMO
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Celery: Redis (or RabbitMQ) in production; tasks run eagerly in the embedded default.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "memory://")
+CELERY_TASK_ALWAYS_EAGER = env_bool(
+    "CELERY_TASK_ALWAYS_EAGER", not (REDIS_URL or os.environ.get("CELERY_BROKER_URL"))
+)
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+
+# SMS: "console" and "file" are local; a real gateway adapter plugs in by dotted path.
+HIMS_SMS_BACKEND = os.environ.get(
+    "HIMS_SMS_BACKEND", "hims.notifications.sms.FileAndConsoleBackend"
+)
+HIMS_SMS_FILE = Path(os.environ.get("HIMS_SMS_FILE", VAR_DIR / "sms-outbox.log"))
+
+# Identifier checks (reference/india-health.md): operators may relax the ABHA Luhn check.
+HIMS_ABHA_LUHN = env_bool("HIMS_ABHA_LUHN", True)
+HIMS_PUBLIC_URL = os.environ.get("HIMS_PUBLIC_URL", "http://127.0.0.1:8000")
+
+# Security (check --deploy clean when HIMS_DEBUG is off and HTTPS terminates at nginx).
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+_https = env_bool("HIMS_HTTPS", not (DEBUG or HIMS_DEMO))
+SECURE_SSL_REDIRECT = _https and env_bool("HIMS_SSL_REDIRECT", True)
+SESSION_COOKIE_SECURE = _https
+CSRF_COOKIE_SECURE = _https
+SECURE_HSTS_SECONDS = int(os.environ.get("HIMS_HSTS_SECONDS", "31536000" if _https else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _https
+SECURE_HSTS_PRELOAD = _https
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("HIMS_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+NINJA_PAGINATION_PER_PAGE = 50

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from hims.api.api import api
+
+admin.site.site_header = _("HIMS administration")
+admin.site.site_title = _("HIMS")
+admin.site.index_title = _("Network registry and accounts")
+
+urlpatterns = [
+    path("", include("hims.core.urls")),
+    path("accounts/", include("hims.accounts.urls")),
+    path("facilities/", include("hims.network.urls")),
+    path("fhir/R4/", include("hims.fhir.urls")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "hims.core.handlers.bad_request"
+handler403 = "hims.core.handlers.permission_denied"
+handler404 = "hims.core.handlers.page_not_found"
+handler500 = "hims.core.handlers.server_error"
