@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "hims.core",
     "hims.accounts",
     "hims.network",
+    "hims.patients",
     "hims.notifications",
     "hims.fhir",
     "hims.api",
@@ -177,19 +178,22 @@ TIME_ZONE = "Asia/Kolkata"
 USE_I18N = True
 USE_TZ = True
 
+LOCAL = DEBUG or HIMS_DEMO or TESTING
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if not DEBUG
-            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if LOCAL
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG or HIMS_DEMO
+# The demo and tests serve static files straight from the apps; production from collectstatic.
+WHITENOISE_USE_FINDERS = LOCAL
+WHITENOISE_AUTOREFRESH = LOCAL
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -224,7 +228,7 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-_https = env_bool("HIMS_HTTPS", not (DEBUG or HIMS_DEMO))
+_https = env_bool("HIMS_HTTPS", not (DEBUG or HIMS_DEMO or TESTING))
 SECURE_SSL_REDIRECT = _https and env_bool("HIMS_SSL_REDIRECT", True)
 SESSION_COOKIE_SECURE = _https
 CSRF_COOKIE_SECURE = _https

@@ -1,7 +1,5 @@
 """Registry endpoints, scoped to the facilities the caller acts for."""
 
-from __future__ import annotations
-
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from hims.accounts.selectors import membership_list_for_user
 from hims.core.selectors import home_context
+from hims.patients.selectors import patient_list_for_account
 
 ACTIVE_MEMBERSHIP_KEY = "active_membership"
 
@@ -18,7 +19,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if not user.is_authenticated:
         return render(request, "core/landing.html")
     if user.is_patient:  # type: ignore[union-attr]
-        return render(request, "core/home_patient.html")
+        family = patient_list_for_account(user=user, request=request)  # type: ignore[arg-type]
+        return render(request, "core/home_patient.html", {"family": family})
     memberships = list(membership_list_for_user(user=user))  # type: ignore[arg-type]
     if not memberships and not user.is_superuser:
         return render(request, "core/home_no_role.html")

@@ -1,13 +1,8 @@
-"""HTMX helpers: a typed request, and choosing the partial or the full page."""
+"""HTMX helpers: choosing the partial or the full page."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest
-from django_htmx.middleware import HtmxDetails
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 def template_for(request: HttpRequest, *, page: str, partial: str) -> str:

@@ -104,3 +104,68 @@ def normalize_pincode(value: str) -> str:
 def mask_name(name: str) -> str:
     """Ramesh Kumar -> R***** K****: for logs; lists show full names only to authorized staff."""
     return " ".join(part[:1] + "*" * (len(part) - 1) for part in (name or "").split())
+
+
+# --- ABHA --------------------------------------------------------------------------------
+
+ABHA_ADDRESS_RE = re.compile(r"^(?![0-9.])[A-Za-z0-9._]*[A-Za-z0-9_]@(abdm|sbx|ndhm)$")
+
+
+def normalize_abha_number(value: str, *, luhn: bool = True) -> str:
+    """Accept 91-5487-2361-7072 or 91548723617072; return the 14 digits."""
+    abha = digits_only(value)
+    if not re.fullmatch(r"\d{14}", abha):
+        raise ValidationError(
+            _("An ABHA number has 14 digits, written like 91-5487-2361-7072."), code="abha_number"
+        )
+    if luhn and not luhn_valid(abha):
+        raise ValidationError(
+            _("The ABHA number looks mistyped: please check each digit."), code="abha_checksum"
+        )
+    return abha
+
+
+def mask_abha_number(abha: str) -> str:
+    """91548723617072 -> XX-XXXX-XXXX-7072."""
+    return f"XX-XXXX-XXXX-{abha[-4:]}" if abha else ""
+
+
+def normalize_abha_address(value: str, *, new: bool = False) -> str:
+    """name@abdm (sandbox @sbx, older @ndhm). New addresses 8-18 characters, existing from 4."""
+    address = (value or "").strip().lower()
+    local = address.split("@", 1)[0]
+    minimum = 8 if new else 4
+    if not ABHA_ADDRESS_RE.match(address) or not (minimum <= len(local) <= 18 or local.isdigit()):
+        raise ValidationError(
+            _(
+                "An ABHA address looks like name@abdm: letters, digits, dot or underscore, "
+                "not starting with a digit or dot."
+            ),
+            code="abha_address",
+        )
+    return address
+
+
+# --- UHID: the network's own patient number ---------------------------------------------
+# Format: "DL" + 9 random digits + 1 Luhn check digit over those 9, e.g. DL4821937065.
+# Random (not sequential) so it neither reveals registration volume nor contends on one
+# sequence; uniqueness is the database's job (unique index, retry on collision).
+
+UHID_RE = re.compile(r"^DL\d{10}$")
+
+
+def uhid_from_serial(serial: int) -> str:
+    body = f"{serial:09d}"
+    return f"DL{body}{luhn_check_digit(body)}"
+
+
+def normalize_uhid(value: str) -> str:
+    uhid = re.sub(r"[\s\-]", "", value or "").upper()
+    if not UHID_RE.match(uhid) or not luhn_valid(uhid[2:]):
+        raise ValidationError(_("A UHID looks like DL4821937065 (DL and 10 digits)."), code="uhid")
+    return uhid
+
+
+def format_uhid(uhid: str) -> str:
+    """DL4821937065 -> DL-4821-9370-65, easier to read aloud at a counter."""
+    return f"{uhid[:2]}-{uhid[2:6]}-{uhid[6:10]}-{uhid[10:]}" if len(uhid) == 12 else uhid

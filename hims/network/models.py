@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -292,11 +294,13 @@ class Practitioner(BilingualName):
     def hpr_id_display(self) -> str:
         return format_14_digits(self.hpr_id) if self.hpr_id else ""
 
-    def clean(self) -> None:
+    def clean_fields(self, exclude: Collection[str] | None = None) -> None:
+        # Accept 71-1234-5678-9012 from forms: store the 14 digits (length is checked after).
         if self.hpr_id == "":
             self.hpr_id = None
-        if self.hpr_id:
-            self.hpr_id = normalize_hpr_id(self.hpr_id)
+        if self.hpr_id and "-" in self.hpr_id:
+            self.hpr_id = self.hpr_id.replace("-", "").replace(" ", "")
+        super().clean_fields(exclude=exclude)
 
 
 class PractitionerRole(models.Model):

@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import json
+import os
+import threading
+
+import pytest
+from django.db import close_old_connections
+
+from hims.notifications.choices import MessageStatus
+from hims.notifications.models import OutboxMessage
+from hims.notifications.services import message_deliver, message_deliver_pending, message_queue
+from hims.notifications.sms import SMSError
+
+MOBILE = "9876501234"
+
+
+def _queue(key: str = "k1", sensitive: bool = False) -> OutboxMessage:
+    return message_queue(
+        to=MOBILE,
+        template="otp",
+        context={"code": "123456", "minutes": 5},
+        dedupe_key=key,
+        sensitive=sensitive,
+    )
+
+
+def test_queuing_the_same_event_twice_keeps_one_message(db):
+    first = _queue()
+    second = _queue()
+    assert first.pk == second.pk
+    assert OutboxMessage.objects.count() == 1
+
+
+def test_message_is_rendered_in_the_requested_language(db):
+    message = message_queue(
+        to=MOBILE,
+        template="otp",
+        context={"code": "123456", "minutes": 5},
+        dedupe_key="hi",
+        language="hi",
+    )
+    assert message.language == "hi"
+    assert "123456" in message.body
+
+
+def test_a_message_is_delivered_once_however_often_delivery_runs(db, sms_file):
+    message = _queue()
+    assert message_deliver(message_id=message.pk) is True
+    assert message_deliver(message_id=message.pk) is False
+    assert message_deliver_pending() == 0
+    lines = sms_file.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1 and json.loads(lines[0])["to"] == MOBILE
+    message.refresh_from_db()
+    assert (
+        message.status == MessageStatus.SENT
+        and message.sent_at is not None
+        and message.attempts == 1
+    )
+
+
+def test_a_failed_send_stays_pending_and_is_retried_then_given_up(db, settings, monkeypatch):
+    message = _queue()
+
+    def refuse(self, *, to, body):  # type: ignore[no-untyped-def]
+        raise SMSError("gateway down")
+
+    monkeypatch.setattr("hims.notifications.sms.FileBackend.send", refuse)
+    for _ in range(5):
+        message_deliver(message_id=message.pk)
+    message.refresh_from_db()
+    assert (
+        message.status == MessageStatus.FAILED
+        and message.attempts == 5
+        and "gateway down" in message.last_error
+    )
+
+
+def test_sensitive_text_is_blanked_after_delivery(db):
+    message = _queue(sensitive=True)
+    message_deliver(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.body == ""
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_deliveries_send_a_message_once(sms_file):
+    """Four workers racing on one message: the conditional claim lets only one send."""
+    message = _queue("race")
+    barrier = threading.Barrier(4)
+    results: list[bool] = []
+
+    def work() -> None:
+        barrier.wait()
+        try:
+            results.append(message_deliver(message_id=message.pk))
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False, False, False, True]
+    assert len(sms_file.read_text().splitlines()) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_celery_worker_delivers_the_outbox_message(sms_file, settings):
+    """A Celery worker on a real Redis broker picks the task up after commit and sends the SMS."""
+    from celery.contrib.testing.worker import start_worker
+
+    from hims.celery import app
+
+    broker = os.environ.get("HIMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.update(
+        broker_url=broker,
+        result_backend=None,
+        task_always_eager=False,
+        broker_connection_retry=False,
+        broker_connection_max_retries=1,
+    )
+    try:
+        with start_worker(
+            app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10
+        ):
+            message = _queue("celery")  # no surrounding transaction: on_commit fires now
+            for _ in range(100):
+                message.refresh_from_db()
+                if message.status == MessageStatus.SENT:
+                    break
+                threading.Event().wait(0.1)
+    finally:
+        app.conf.update(task_always_eager=True, broker_url="memory://")
+    assert message.status == MessageStatus.SENT
+    assert json.loads(sms_file.read_text().splitlines()[0])["to"] == MOBILE
