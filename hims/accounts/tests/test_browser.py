@@ -46,7 +46,9 @@ def test_clerk_signs_in_on_a_phone_in_english_and_sees_the_clerk_home(phone, liv
     assert heading.inner_text() == "Registration clerk · Lok Nayak Hospital"
     assert phone.get_by_text("Register or find a patient").is_visible()
     assert phone.get_by_role("cell", name="General Medicine").is_visible()
-    # Nothing overflows the 360 px screen.
+    # The vendored stylesheet loaded (no CDN), and nothing overflows the 360 px screen.
+    header_colour = "getComputedStyle(document.querySelector('header.top')).backgroundColor"
+    assert phone.evaluate(header_colour) == "rgb(11, 83, 148)"
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     shot(phone, "clerk-home-en")
 
