@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("hims.core.urls")),
     path("accounts/", include("hims.accounts.urls")),
     path("facilities/", include("hims.network.urls")),
+    path("patients/", include("hims.patients.urls")),
     path("fhir/R4/", include("hims.fhir.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

@@ -77,3 +77,11 @@ def facility_ids_for_user(*, user: AnyUser, roles: set[str] | None = None) -> se
 
 def user_has_role_at(*, user: AnyUser, facility_id: int, roles: set[str]) -> bool:
     return facility_id in facility_ids_for_user(user=user, roles=roles)
+
+
+def membership_active(*, user: AnyUser, chosen_id: int | None) -> Membership | None:
+    """The membership the user is working as now: the one chosen on the home page, else the first."""
+    memberships = list(membership_list_for_user(user=user))
+    return next(
+        (m for m in memberships if m.pk == chosen_id), memberships[0] if memberships else None
+    )

@@ -38,10 +38,26 @@ class DomainError(Exception):
 
 
 class ValidationFailed(DomainError):
+    """Bad input. `errors` may carry every field's messages ({"mobile": ["..."]})."""
+
     status = 422
     code = "validation"
     fhir_code = "invalid"
     default_message = _("Some of the information given is not valid.")
+
+    def __init__(
+        self,
+        message: str | Promise | None = None,
+        *,
+        field: str | None = None,
+        errors: dict[str, list[str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.errors = errors or {}
+        if message is None and self.errors:
+            field, messages = next(iter(self.errors.items()))
+            message = messages[0]
+        super().__init__(message, field=field, **kwargs)
 
 
 class NotFound(DomainError):

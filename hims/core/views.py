@@ -6,11 +6,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from hims.accounts.selectors import membership_list_for_user
+from hims.accounts.selectors import membership_active, membership_list_for_user
+from hims.core.decorators import ACTIVE_MEMBERSHIP_KEY
 from hims.core.selectors import home_context
 from hims.patients.selectors import patient_list_for_account
-
-ACTIVE_MEMBERSHIP_KEY = "active_membership"
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -24,10 +23,7 @@ def home(request: HttpRequest) -> HttpResponse:
     memberships = list(membership_list_for_user(user=user))  # type: ignore[arg-type]
     if not memberships and not user.is_superuser:
         return render(request, "core/home_no_role.html")
-    chosen = request.session.get(ACTIVE_MEMBERSHIP_KEY)
-    current = next(
-        (m for m in memberships if m.pk == chosen), memberships[0] if memberships else None
-    )
+    current = membership_active(user=user, chosen_id=request.session.get(ACTIVE_MEMBERSHIP_KEY))
     context = home_context(user=user, membership=current)  # type: ignore[arg-type]
     context["memberships"] = memberships
     return render(request, "core/home_staff.html", context)

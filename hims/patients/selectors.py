@@ -1,23 +1,177 @@
+"""Reads of the patient index. Every patient a user sees is written to the access log."""
+
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from hims.core.access import access_record
-from hims.core.choices import AccessAction, AccessBasis
+from hims.accounts.choices import Role
+from hims.accounts.selectors import facility_ids_for_user
+from hims.core.access import access_record, client_ip, request_channel
+from hims.core.choices import AccessAction, AccessBasis, AccessOutcome
+from hims.core.errors import AccessDenied, NotFound
+from hims.core.models import AccessEvent
+from hims.lib.identifiers import digits_only
+from hims.lib.phonetic import name_key
+from hims.patients.matching import name_keys_like
 from hims.patients.models import Patient
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
     from hims.accounts.models import User
+    from hims.network.models import Facility
+
+# Staff who work with patient identity at a facility (search, register, view demographics).
+PATIENT_ROLES = {
+    Role.CLERK,
+    Role.DOCTOR,
+    Role.NURSE,
+    Role.FACILITY_ADMIN,
+    Role.LAB_TECHNICIAN,
+    Role.PHARMACIST,
+    Role.ANM,
+}
+MERGE_ROLES = {Role.FACILITY_ADMIN, Role.NETWORK_ADMIN}
+SEARCH_LIMIT = 50
+
+
+@dataclass
+class PatientQuery:
+    text: str = ""
+    gender: str = ""
+    age_min: int | None = None
+    age_max: int | None = None
+    district: str = ""
+
+
+def _birth_bounds(age_min: int | None, age_max: int | None) -> tuple[date | None, date | None]:
+    today = timezone.localdate()
+    latest = today.replace(year=today.year - age_min) if age_min is not None else None
+    earliest = (
+        date(today.year - age_max - 1, today.month, min(today.day, 28))
+        if age_max is not None
+        else None
+    )
+    return earliest, latest
+
+
+def patient_queryset_for_query(query: PatientQuery) -> tuple[str, QuerySet[Patient]]:
+    """Decide what the text is (UHID, ABHA number or address, mobile, name) and build the query."""
+    text = query.text.strip()
+    patients = Patient.objects.active()
+    compact = re.sub(r"[\s\-]", "", text)
+    digits = digits_only(text)
+    if re.fullmatch(r"(?i)DL\d{10}", compact):
+        kind, patients = "uhid", patients.filter(uhid=compact.upper())
+    elif "@" in text:
+        kind, patients = "abha_address", patients.filter(abha_address=text.lower())
+    elif re.fullmatch(r"\d{14}", digits):
+        kind, patients = "abha_number", patients.filter(abha_number=digits)
+    elif re.fullmatch(r"(\+?91|0)?[6-9]\d{9}", compact):
+        kind, patients = "mobile", patients.filter(mobile=compact[-10:])
+    elif text:
+        key = name_key(text)
+        keys = [key, *[k for k in name_keys_like(key=key) if k != key]]
+        kind, patients = "name", patients.filter(name_key__in=keys)
+    else:
+        kind, patients = "none", patients.none()
+    if query.gender:
+        patients = patients.filter(gender=query.gender)
+    if query.district:
+        patients = patients.filter(district=query.district)
+    earliest, latest = _birth_bounds(query.age_min, query.age_max)
+    if earliest:
+        patients = patients.filter(birth_date__gt=earliest)
+    if latest:
+        patients = patients.filter(birth_date__lte=latest)
+    return kind, patients
+
+
+def staff_facility_for_patients(*, user: User, facility: Facility | None) -> Facility:
+    """The facility a staff member works at for patient work; refuses users without such a role."""
+    allowed = facility_ids_for_user(user=user, roles=PATIENT_ROLES | {Role.NETWORK_ADMIN})
+    if facility is None or facility.pk not in allowed:
+        raise AccessDenied(_("Your role does not include work with patient records here."))
+    return facility
+
+
+def patient_search(
+    *,
+    user: User,
+    facility: Facility,
+    query: PatientQuery,
+    request: HttpRequest | None = None,
+    limit: int = SEARCH_LIMIT,
+) -> list[Patient]:
+    """Search the network's patients; each record listed is logged as seen by this user."""
+    staff_facility_for_patients(user=user, facility=facility)
+    kind, patients = patient_queryset_for_query(query)
+    if kind == "name":
+        key = name_key(query.text)
+        rows = list(patients[: limit * 4])
+        rows.sort(key=lambda p: (p.name_key != key, p.name.lower(), p.pk))
+        results = rows[:limit]
+    else:
+        results = list(patients.order_by("name", "pk")[:limit])
+    if results:
+        ip, channel = client_ip(request), request_channel(request)
+        AccessEvent.objects.bulk_create(
+            AccessEvent(
+                actor=user,
+                actor_role="staff",
+                facility=facility,
+                patient_id=p.pk,
+                action=AccessAction.SEARCH,
+                resource_type="Patient",
+                resource_id=str(p.pk),
+                basis=AccessBasis.ADMINISTRATION,
+                outcome=AccessOutcome.ALLOWED,
+                client_ip=ip,
+                channel=channel,
+            )
+            for p in results
+        )
+    return results
+
+
+def patient_get_for_staff(
+    *, user: User, facility: Facility, uhid: str, request: HttpRequest | None = None
+) -> Patient:
+    """One patient's demographics for a staff member, logged. A merged record redirects."""
+    staff_facility_for_patients(user=user, facility=facility)
+    patient = (
+        Patient.objects.select_related("merged_into", "registered_at")
+        .filter(uhid=uhid.upper())
+        .first()
+    )
+    if patient is None:
+        raise NotFound(_("No patient has this UHID."))
+    with transaction.atomic():
+        access_record(
+            actor=user,
+            action=AccessAction.READ,
+            resource_type="Patient",
+            resource_id=patient.pk,
+            patient_id=patient.pk,
+            facility=facility,
+            basis=AccessBasis.ADMINISTRATION,
+            request=request,
+        )
+    return patient
 
 
 def patient_list_for_account(*, user: User, request: HttpRequest | None = None) -> list[Patient]:
     """The patients (a family) registered with a patient login's mobile; each view is logged."""
     with transaction.atomic():
-        patients = list(Patient.objects.filter(mobile=user.mobile).order_by("birth_date"))
+        patients = list(Patient.objects.active().filter(mobile=user.mobile).order_by("birth_date"))
         for patient in patients:
             access_record(
                 actor=user,
@@ -30,3 +184,14 @@ def patient_list_for_account(*, user: User, request: HttpRequest | None = None) 
                 request=request,
             )
     return patients
+
+
+def patient_record_ids(*, patient: Patient) -> list[int]:
+    """The patient's id and the ids of every record merged into it (for the access log view)."""
+    ids, frontier = [patient.pk], [patient.pk]
+    while frontier:
+        frontier = list(
+            Patient.objects.filter(merged_into__in=frontier).values_list("pk", flat=True)
+        )
+        ids.extend(frontier)
+    return ids

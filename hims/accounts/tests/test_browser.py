@@ -32,16 +32,26 @@ def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def _staff_sign_in(page, live_server, *, username: str, sign_in: str, username_label: str, password_label: str):  # type: ignore[no-untyped-def]
+def _staff_sign_in(
+    page, live_server, *, username: str, sign_in: str, username_label: str, password_label: str
+):  # type: ignore[no-untyped-def]
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label(username_label).fill(username)
     page.get_by_label(password_label).fill(PASSWORD)
     page.get_by_role("button", name=sign_in, exact=True).click()
 
 
-def test_clerk_signs_in_on_a_phone_in_english_and_sees_the_clerk_home(phone, live_server, clerk, department):
-    _staff_sign_in(phone, live_server, username="alice", sign_in="Sign in", username_label="Username",
-                   password_label="Password")
+def test_clerk_signs_in_on_a_phone_in_english_and_sees_the_clerk_home(
+    phone, live_server, clerk, department
+):
+    _staff_sign_in(
+        phone,
+        live_server,
+        username="alice",
+        sign_in="Sign in",
+        username_label="Username",
+        password_label="Password",
+    )
     heading = phone.get_by_role("heading", level=1)
     assert heading.inner_text() == "Registration clerk · Lok Nayak Hospital"
     assert phone.get_by_text("Register or find a patient").is_visible()
@@ -56,8 +66,14 @@ def test_clerk_signs_in_on_a_phone_in_english_and_sees_the_clerk_home(phone, liv
 def test_clerk_signs_in_on_a_phone_in_hindi(phone_hi, live_server, clerk):
     phone_hi.goto(f"{live_server.url}/accounts/login/")
     assert phone_hi.locator("html").get_attribute("lang") == "hi"
-    _staff_sign_in(phone_hi, live_server, username="alice", sign_in=hindi("Sign in"),
-                   username_label=hindi("Username"), password_label=hindi("Password"))
+    _staff_sign_in(
+        phone_hi,
+        live_server,
+        username="alice",
+        sign_in=hindi("Sign in"),
+        username_label=hindi("Username"),
+        password_label=hindi("Password"),
+    )
     heading = phone_hi.get_by_role("heading", level=1).inner_text()
     assert heading == f"{hindi('Registration clerk')} · लोक नायक अस्पताल"
     shot(phone_hi, "clerk-home-hi")
@@ -82,7 +98,13 @@ def _read_code(sms_file: Path) -> str:
 
 
 def test_patient_signs_in_with_mobile_otp_in_english(phone, live_server, sms_file, facility):
-    patient_create(name="Sunita Devi", name_hi="सुनीता देवी", gender="female", birth_date="1988-04-02", mobile=MOBILE)
+    patient_create(
+        name="Sunita Devi",
+        name_hi="सुनीता देवी",
+        gender="female",
+        birth_date="1988-04-02",
+        mobile=MOBILE,
+    )
     phone.goto(f"{live_server.url}/")
     phone.get_by_role("link", name="I am a patient").click()
     phone.get_by_label("Mobile number").fill(f"+91 {MOBILE}")
@@ -95,8 +117,16 @@ def test_patient_signs_in_with_mobile_otp_in_english(phone, live_server, sms_fil
     shot(phone, "patient-home-en")
 
 
-def test_patient_signs_in_in_hindi_and_the_language_choice_is_remembered(phone_hi, live_server, sms_file, facility):
-    patient_create(name="Sunita Devi", name_hi="सुनीता देवी", gender="female", birth_date="1988-04-02", mobile=MOBILE)
+def test_patient_signs_in_in_hindi_and_the_language_choice_is_remembered(
+    phone_hi, live_server, sms_file, facility
+):
+    patient_create(
+        name="Sunita Devi",
+        name_hi="सुनीता देवी",
+        gender="female",
+        birth_date="1988-04-02",
+        mobile=MOBILE,
+    )
     phone_hi.goto(f"{live_server.url}/accounts/patient/login/")
     phone_hi.get_by_label(hindi("Mobile number")).fill(MOBILE)
     phone_hi.get_by_role("button", name=hindi("Send code")).click()
@@ -121,21 +151,36 @@ def test_a_mistyped_mobile_gets_a_hindi_error_and_no_sms(phone_hi, live_server, 
 
 
 def test_clerk_cannot_see_another_facilitys_data(phone, live_server, clerk, other_facility):
-    _staff_sign_in(phone, live_server, username="alice", sign_in="Sign in", username_label="Username",
-                   password_label="Password")
+    _staff_sign_in(
+        phone,
+        live_server,
+        username="alice",
+        sign_in="Sign in",
+        username_label="Username",
+        password_label="Password",
+    )
     assert "Guru Teg Bahadur" not in phone.content()
     own = phone.request.get(f"{live_server.url}/api/v1/facilities")
     assert [row["code"] for row in own.json()["items"]] == ["lnjp"]
     other = phone.request.get(f"{live_server.url}/api/v1/facilities/{other_facility.pk}")
     assert other.status == 404
-    admin = phone.request.get(f"{live_server.url}/admin/network/facility/{other_facility.pk}/change/")
+    admin = phone.request.get(
+        f"{live_server.url}/admin/network/facility/{other_facility.pk}/change/"
+    )
     assert "Guru Teg Bahadur" not in admin.text()
 
 
-def test_facility_admin_on_a_desktop_administers_only_their_facility(desktop, live_server, facility_admin,
-                                                                      other_facility):
-    _staff_sign_in(desktop, live_server, username="dinesh", sign_in="Sign in", username_label="Username",
-                   password_label="Password")
+def test_facility_admin_on_a_desktop_administers_only_their_facility(
+    desktop, live_server, facility_admin, other_facility
+):
+    _staff_sign_in(
+        desktop,
+        live_server,
+        username="dinesh",
+        sign_in="Sign in",
+        username_label="Username",
+        password_label="Password",
+    )
     desktop.get_by_role("link", name="Administer this facility").click()
     desktop.goto(f"{live_server.url}/admin/network/facility/")
     assert desktop.get_by_role("link", name="Lok Nayak Hospital").is_visible()

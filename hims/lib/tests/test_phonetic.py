@@ -28,7 +28,12 @@ SAME_NAME = [
     ("प्रीति", "Preeti"),
     ("गुप्ता", "Gupta"),
 ]
-DIFFERENT = [("Ramesh Kumar", "Suresh Kumar"), ("Sunita", "Anita"), ("Rakesh", "Mukesh"), ("Pooja", "Priya")]
+DIFFERENT = [
+    ("Ramesh Kumar", "Suresh Kumar"),
+    ("Sunita", "Anita"),
+    ("Rakesh", "Mukesh"),
+    ("Pooja", "Priya"),
+]
 
 
 @pytest.mark.parametrize(("hindi", "english"), SAME_NAME)

@@ -87,7 +87,9 @@ def test_sensitive_text_is_blanked_after_delivery(db):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_deliveries_send_a_message_once(sms_file):
     """Four workers racing on one message: the conditional claim lets only one send."""
-    message = _queue("race")
+    message = OutboxMessage.objects.create(
+        to=MOBILE, template="otp", language="en", body="race", dedupe_key="race"
+    )
     barrier = threading.Barrier(4)
     results: list[bool] = []
 
@@ -116,6 +118,13 @@ def test_a_real_celery_worker_delivers_the_outbox_message(sms_file, settings):
 
     broker = os.environ.get("HIMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     settings.CELERY_TASK_ALWAYS_EAGER = False
+
+    def fresh_connections() -> None:
+        # Earlier tests may have made producer pools for the in-memory broker; drop them.
+        app.close()
+        app.amqp._producer_pool = None
+
+    fresh_connections()
     app.conf.update(
         broker_url=broker,
         result_backend=None,
@@ -135,5 +144,6 @@ def test_a_real_celery_worker_delivers_the_outbox_message(sms_file, settings):
                 threading.Event().wait(0.1)
     finally:
         app.conf.update(task_always_eager=True, broker_url="memory://")
+        fresh_connections()
     assert message.status == MessageStatus.SENT
     assert json.loads(sms_file.read_text().splitlines()[0])["to"] == MOBILE

@@ -1,0 +1,130 @@
+"""Finding a person among crores: name-key lookups and scored duplicate candidates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import connection
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from hims.lib.phonetic import name_key
+from hims.patients.models import Patient, PatientNameKey
+
+FUZZY_KEYS = 40
+SHOW_SCORE = 50
+STRONG_SCORE = 90
+
+
+def name_keys_like(*, key: str, limit: int = FUZZY_KEYS) -> list[str]:
+    """Distinct name keys that sound like `key`, best first.
+
+    PostgreSQL: trigram word-similarity over the distinct-key table (a GIN index), so common
+    name parts (Kumar, Devi) cost nothing extra. SQLite (the demo): every query word must
+    start a word of the key.
+    """
+    if not key:
+        return []
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT key FROM patients_patientnamekey WHERE %s <%% key "
+                "ORDER BY word_similarity(%s, key) DESC, similarity(%s, key) DESC, key LIMIT %s",
+                [key, key, key, limit],
+            )
+            return [row[0] for row in cursor.fetchall()]
+    keys = PatientNameKey.objects.all()
+    for word in key.split():
+        keys = keys.filter(Q(key__startswith=word) | Q(key__contains=f" {word}"))
+    return list(keys.order_by("key").values_list("key", flat=True)[:limit])
+
+
+@dataclass
+class Candidate:
+    patient: Patient
+    score: int = 0
+    reasons: list[Any] = field(default_factory=list)
+
+    @property
+    def is_strong(self) -> bool:
+        return self.score >= STRONG_SCORE
+
+
+def _years_apart(one: date, other: date) -> int:
+    return abs(one.year - other.year)
+
+
+def candidate_score(*, data: dict[str, Any], patient: Patient, similar_keys: set[str]) -> Candidate:
+    """Score one existing record against the new registration, with the reasons shown to the clerk."""
+    candidate = Candidate(patient=patient)
+
+    def add(points: int, reason: Any) -> None:
+        candidate.score += points
+        if reason is not None:
+            candidate.reasons.append(reason)
+
+    if data.get("abha_number") and data["abha_number"] == patient.abha_number:
+        add(100, _("same ABHA number"))
+    if data.get("mobile") and data["mobile"] == patient.mobile:
+        add(30, _("same mobile number"))
+    key = name_key(data.get("name", ""))
+    if key and key == patient.name_key:
+        add(40, _("same name"))
+    elif patient.name_key in similar_keys:
+        add(25, _("similar name"))
+    born = data.get("birth_date")
+    if born:
+        estimated = data.get("birth_date_is_estimated") or patient.birth_date_is_estimated
+        if born == patient.birth_date and not estimated:
+            add(25, _("same date of birth"))
+        elif _years_apart(born, patient.birth_date) <= (1 if estimated else 0):
+            add(15, _("same year of birth"))
+        elif _years_apart(born, patient.birth_date) <= 3:
+            add(5, _("similar age"))
+        elif _years_apart(born, patient.birth_date) > 10:
+            add(-30, None)
+    gender = data.get("gender")
+    if gender and gender == patient.gender:
+        add(5, None)
+    elif gender and patient.gender:
+        add(-30, None)
+    if data.get("pincode") and data["pincode"] == patient.pincode:
+        add(5, _("same PIN code"))
+    return candidate
+
+
+def candidate_list(
+    *, data: dict[str, Any], exclude_id: int | None = None, limit: int = 5
+) -> list[Candidate]:
+    """Existing records that may be this person: by ABHA, mobile, and a name that sounds alike
+    with a close birth year. At most a few hundred rows are read, whatever the table's size."""
+    patients: dict[int, Patient] = {}
+    base = Patient.objects.active()
+    if exclude_id:
+        base = base.exclude(pk=exclude_id)
+    if data.get("abha_number"):
+        patients.update((p.pk, p) for p in base.filter(abha_number=data["abha_number"])[:5])
+    if data.get("mobile"):
+        patients.update((p.pk, p) for p in base.filter(mobile=data["mobile"])[:30])
+    key = name_key(data.get("name", ""))
+    similar: set[str] = set()
+    if key:
+        similar = set(name_keys_like(key=key))
+        similar.add(key)
+        by_name = base.filter(name_key__in=similar)
+        born = data.get("birth_date")
+        if born:
+            by_name = by_name.filter(
+                birth_date__year__gte=born.year - 2, birth_date__year__lte=born.year + 2
+            )
+        if data.get("gender"):
+            by_name = by_name.filter(gender=data["gender"])
+        patients.update((p.pk, p) for p in by_name[:100])
+    scored = [
+        candidate_score(data=data, patient=p, similar_keys=similar) for p in patients.values()
+    ]
+    shown = [c for c in scored if c.score >= SHOW_SCORE]
+    shown.sort(key=lambda c: (-c.score, c.patient.pk))
+    return shown[:limit]
