@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
@@ -13,7 +13,26 @@ from django.utils.translation import gettext as _
 from hims.accounts.selectors import membership_active
 from hims.core.errors import AccessDenied
 
+if TYPE_CHECKING:
+    from hims.accounts.models import Membership, User
+    from hims.network.models import Facility
+
 ACTIVE_MEMBERSHIP_KEY = "active_membership"
+
+
+class StaffRequest(HttpRequest):
+    """What a view under @staff_required receives."""
+
+    user: User  # type: ignore[assignment]
+    membership: Membership
+    facility: Facility
+
+
+class PatientRequest(HttpRequest):
+    """What a view under @patient_required receives."""
+
+    user: User  # type: ignore[assignment]
+
 
 View = Callable[..., HttpResponse]
 

@@ -160,11 +160,11 @@ def patient_update(
     request: HttpRequest | None = None,
 ) -> Patient:
     """Change demographics; the history keeps every field's old and new value."""
-    if patient.merged_into_id:
+    if patient.merged_into is not None:
         raise Conflict(
             _("This record was merged into %(uhid)s; change that one.")
             % {"uhid": patient.merged_into.uhid_display}
-        )  # type: ignore[union-attr]
+        )
     cleaned = patient_data_clean(data)
     with transaction.atomic():
         locked = Patient.objects.select_for_update().get(pk=patient.pk)

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hims.accounts.choices import Role
-from hims.core.decorators import patient_required, staff_required
+from hims.core.decorators import PatientRequest, StaffRequest, patient_required, staff_required
 from hims.core.errors import DomainError, NotFound, ValidationFailed
 from hims.lib.htmx import template_for
 from hims.patients.choices import RegistrationChannel
@@ -45,7 +45,7 @@ def _form_errors_from(error: ValidationFailed, form: PatientDataForm) -> None:
 
 
 @staff_required(STAFF)
-def patient_list(request: HttpRequest) -> HttpResponse:
+def patient_list(request: StaffRequest) -> HttpResponse:
     """Find a patient by UHID, ABHA number or address, mobile or name (either script, misspelt)."""
     form = PatientSearchForm(request.GET or None)
     results: list[Patient] | None = None
@@ -60,7 +60,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         )
         results = patient_search(
             user=request.user, facility=request.facility, query=query, request=request
-        )  # type: ignore[arg-type,attr-defined]
+        )
     template = template_for(
         request, page="patients/patient_list.html", partial="patients/partials/_results.html"
     )
@@ -69,7 +69,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 
 @staff_required(STAFF)
 @require_http_methods(["GET", "POST"])
-def patient_register_view(request: HttpRequest) -> HttpResponse:
+def patient_register_view(request: StaffRequest) -> HttpResponse:
     """Search first, register second: likely duplicates are shown before a new record is made."""
     form = PatientDataForm(request.POST or None)
     candidates: list[Any] = []
@@ -78,7 +78,7 @@ def patient_register_view(request: HttpRequest) -> HttpResponse:
             patient = patient_register(
                 data=request.POST,
                 actor=request.user,
-                facility=request.facility,  # type: ignore[arg-type,attr-defined]
+                facility=request.facility,
                 confirm_new=request.POST.get("confirm_new") == "1",
                 request=request,
             )
@@ -98,7 +98,7 @@ def patient_register_view(request: HttpRequest) -> HttpResponse:
 
 @staff_required(STAFF)
 @require_POST
-def patient_candidates_view(request: HttpRequest) -> HttpResponse:
+def patient_candidates_view(request: StaffRequest) -> HttpResponse:
     """HTMX: likely duplicates once enough of the form is filled (name + age, or mobile, or ABHA)."""
     enough = (
         (
@@ -128,17 +128,17 @@ def patient_candidates_view(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required(STAFF)
-def patient_detail(request: HttpRequest, uhid: str) -> HttpResponse:
+def patient_detail(request: StaffRequest, uhid: str) -> HttpResponse:
     patient = patient_get_for_staff(
         user=request.user, facility=request.facility, uhid=uhid, request=request
-    )  # type: ignore[arg-type,attr-defined]
-    if patient.merged_into_id:
+    )
+    if patient.merged_into is not None:
         messages.info(
             request,
             _("Record %(old)s was merged into %(new)s.")
             % {"old": patient.uhid_display, "new": patient.merged_into.uhid_display},
-        )  # type: ignore[union-attr]
-        return redirect("patients:detail", uhid=patient.merged_into.uhid)  # type: ignore[union-attr]
+        )
+        return redirect("patients:detail", uhid=patient.merged_into.uhid)
     changes = patient.changes.select_related("changed_by", "facility")[:20]
     return render(
         request,
@@ -146,7 +146,7 @@ def patient_detail(request: HttpRequest, uhid: str) -> HttpResponse:
         {
             "patient": patient,
             "changes": changes,
-            "may_merge": request.membership.role in MERGE_ROLES,  # type: ignore[attr-defined]
+            "may_merge": request.membership.role in MERGE_ROLES,
             "facility_numbers": patient.facility_numbers.select_related("facility"),
         },
     )
@@ -154,10 +154,10 @@ def patient_detail(request: HttpRequest, uhid: str) -> HttpResponse:
 
 @staff_required(STAFF)
 @require_http_methods(["GET", "POST"])
-def patient_edit(request: HttpRequest, uhid: str) -> HttpResponse:
+def patient_edit(request: StaffRequest, uhid: str) -> HttpResponse:
     patient = patient_get_for_staff(
         user=request.user, facility=request.facility, uhid=uhid, request=request
-    )  # type: ignore[arg-type,attr-defined]
+    )
     initial = {name: getattr(patient, name) for name in PATIENT_FIELDS}
     form = PatientDataForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -166,7 +166,7 @@ def patient_edit(request: HttpRequest, uhid: str) -> HttpResponse:
                 patient=patient,
                 data=request.POST,
                 actor=request.user,
-                facility=request.facility,  # type: ignore[arg-type,attr-defined]
+                facility=request.facility,
                 reason=request.POST.get("reason", ""),
                 request=request,
             )
@@ -180,7 +180,7 @@ def patient_edit(request: HttpRequest, uhid: str) -> HttpResponse:
 
 @staff_required(MERGE_ROLES)
 @require_http_methods(["GET", "POST"])
-def patient_merge_view(request: HttpRequest) -> HttpResponse:
+def patient_merge_view(request: StaffRequest) -> HttpResponse:
     """Merge two records of one person: choose, compare side by side, confirm with a reason."""
     survivor_uhid = (
         (request.POST.get("survivor") or request.GET.get("survivor") or "").strip().upper()
@@ -193,7 +193,7 @@ def patient_merge_view(request: HttpRequest) -> HttpResponse:
             pair = [
                 patient_get_for_staff(
                     user=request.user, facility=request.facility, uhid=u, request=request
-                )  # type: ignore[arg-type,attr-defined]
+                )
                 for u in (survivor_uhid, loser_uhid)
             ]
         except NotFound as missing:
@@ -203,11 +203,11 @@ def patient_merge_view(request: HttpRequest) -> HttpResponse:
             patient_merge(
                 survivor_id=pair[0].pk,
                 loser_id=pair[1].pk,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 facility=request.facility,
                 reason=request.POST.get("reason", ""),
                 request=request,
-            )  # type: ignore[attr-defined]
+            )
         except DomainError as refusal:
             error = str(refusal)
         else:
@@ -240,10 +240,10 @@ def patient_merge_view(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required(STAFF)
-def scan_share_list(request: HttpRequest) -> HttpResponse:
+def scan_share_list(request: StaffRequest) -> HttpResponse:
     """Profiles shared by Scan and Share at this facility's counters today (refreshes itself)."""
     counter = request.GET.get("counter", "").strip()[:50]
-    tokens = ScanShareToken.objects.filter(facility=request.facility).select_related("patient")  # type: ignore[attr-defined]
+    tokens = ScanShareToken.objects.filter(facility=request.facility).select_related("patient")
     from django.utils import timezone
 
     tokens = tokens.filter(issued_on=timezone.localdate())
@@ -255,7 +255,7 @@ def scan_share_list(request: HttpRequest) -> HttpResponse:
                 "counter", flat=True
             )
         )
-    )  # type: ignore[attr-defined]
+    )
     template = template_for(
         request,
         page="patients/scan_share_list.html",
@@ -268,13 +268,13 @@ def scan_share_list(request: HttpRequest) -> HttpResponse:
 
 @patient_required
 @require_http_methods(["GET", "POST"])
-def patient_self_register(request: HttpRequest) -> HttpResponse:
+def patient_self_register(request: PatientRequest) -> HttpResponse:
     """A patient registers themself or a family member; the mobile is the one they signed in with."""
     user = request.user
     post = request.POST.copy() if request.method == "POST" else None
     if post is not None:
-        post["mobile"] = user.mobile  # type: ignore[union-attr]
-    form = PatientDataForm(post, initial={"mobile": user.mobile})  # type: ignore[union-attr]
+        post["mobile"] = user.mobile
+    form = PatientDataForm(post, initial={"mobile": user.mobile})
     form.fields["mobile"].disabled = True
     if post is not None and form.is_valid():
         try:
@@ -282,12 +282,12 @@ def patient_self_register(request: HttpRequest) -> HttpResponse:
                 data=post,
                 actor=user,
                 facility=None,
-                channel=RegistrationChannel.ONLINE,  # type: ignore[arg-type]
+                channel=RegistrationChannel.ONLINE,
                 confirm_new=False,
                 request=request,
             )
         except DuplicateSuspected as duplicate:
-            same_family = [c for c in duplicate.candidates if c.patient.mobile == user.mobile]  # type: ignore[union-attr]
+            same_family = [c for c in duplicate.candidates if c.patient.mobile == user.mobile]
             if same_family:
                 form.add_error(
                     None,
@@ -302,7 +302,7 @@ def patient_self_register(request: HttpRequest) -> HttpResponse:
                 patient = patient_register(
                     data=post,
                     actor=user,
-                    facility=None,  # type: ignore[arg-type]
+                    facility=None,
                     channel=RegistrationChannel.ONLINE,
                     confirm_new=True,
                     request=request,
@@ -318,5 +318,5 @@ def patient_self_register(request: HttpRequest) -> HttpResponse:
                 request, _("Registered. UHID %(uhid)s.") % {"uhid": patient.uhid_display}
             )
             return redirect("core:home")
-    family = patient_list_for_account(user=user, request=request)  # type: ignore[arg-type]
+    family = patient_list_for_account(user=user, request=request)
     return render(request, "patients/self_register.html", {"form": form, "family": family})
