@@ -37,6 +37,13 @@ def sms_file(_sms_file: Path) -> Path:
     return _sms_file
 
 
+@pytest.fixture(autouse=True)
+def abdm_outbox(settings, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+    """Where the local ABDM gateway adapter records outbound calls in this test."""
+    settings.HIMS_ABDM_OUTBOX = tmp_path / "abdm-outbox.log"
+    return settings.HIMS_ABDM_OUTBOX  # type: ignore[no-any-return]
+
+
 @pytest.fixture
 def facility(db):  # type: ignore[no-untyped-def]
     return FacilityFactory(code="lnjp", name="Lok Nayak Hospital", name_hi="लोक नायक अस्पताल")

@@ -31,6 +31,7 @@ def env_list(name: str, default: str) -> list[str]:
 
 DEBUG = env_bool("HIMS_DEBUG", False)
 TESTING = env_bool("HIMS_TESTING", "pytest" in sys.modules)
+LOCAL_DEFAULT = "DATABASE_URL" not in os.environ or TESTING
 # The demo (make run) shows demo-only pages such as the last OTP sent. Never in production.
 HIMS_DEMO = env_bool("HIMS_DEMO", False)
 
@@ -221,6 +222,15 @@ HIMS_SMS_BACKEND = os.environ.get(
     "HIMS_SMS_BACKEND", "hims.notifications.sms.FileAndConsoleBackend"
 )
 HIMS_SMS_FILE = Path(os.environ.get("HIMS_SMS_FILE", VAR_DIR / "sms-outbox.log"))
+
+# ABDM: the gateway adapter (local: records outbound calls in a file) and the shared secret the
+# gateway presents (a real deployment verifies the gateway's signed token instead; see docs).
+HIMS_ABDM_GATEWAY = os.environ.get("HIMS_ABDM_GATEWAY", "hims.patients.abdm.LocalGateway")
+HIMS_ABDM_OUTBOX = Path(os.environ.get("HIMS_ABDM_OUTBOX", VAR_DIR / "abdm-outbox.log"))
+HIMS_ABDM_GATEWAY_TOKEN = os.environ.get(
+    "HIMS_ABDM_GATEWAY_TOKEN", "local-abdm-gateway" if LOCAL_DEFAULT else ""
+)
+HIMS_SCAN_SHARE_TOKEN_MINUTES = int(os.environ.get("HIMS_SCAN_SHARE_TOKEN_MINUTES", "30"))
 
 # Identifier checks (reference/india-health.md): operators may relax the ABHA Luhn check.
 HIMS_ABHA_LUHN = env_bool("HIMS_ABHA_LUHN", True)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("hims.accounts.urls")),
     path("facilities/", include("hims.network.urls")),
     path("patients/", include("hims.patients.urls")),
+    path("abdm/", include("hims.patients.abdm_urls")),
     path("fhir/R4/", include("hims.fhir.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

@@ -233,8 +233,7 @@ class ScanShareToken(models.Model):
     issued_on = models.DateField()
     issued_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
-    request_id = models.CharField(max_length=64, unique=True)
-    profile = models.JSONField(default=dict)  # the shared profile, as received
+    profile = models.JSONField(default=dict)  # what we keep of the shared profile (ABHA masked)
     new_patient = models.BooleanField(default=False)
     attended_at = models.DateTimeField(null=True, blank=True)
 
@@ -252,6 +251,18 @@ class ScanShareToken(models.Model):
 
     def __str__(self) -> str:
         return self.token_number
+
+
+class ScanShareRequest(models.Model):
+    """Each profile-share call received (by its REQUEST-ID): a retried call is answered again,
+    never handled twice; a rescan is a new request answered with the same valid token."""
+
+    request_id = models.CharField(max_length=64, unique=True)
+    token = models.ForeignKey(ScanShareToken, on_delete=models.CASCADE, related_name="requests")
+    received_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.request_id
 
 
 class DailyCounter(models.Model):
