@@ -25,7 +25,7 @@ class StaffRequest(HttpRequest):
 
     user: User  # type: ignore[assignment]
     membership: Membership
-    facility: Facility
+    facility: Facility | None  # None for network-wide roles
 
 
 class PatientRequest(HttpRequest):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hims.accounts.choices import Role
-from hims.accounts.selectors import facility_ids_for_user
+from hims.accounts.selectors import facility_ids_for_user, user_is_network_admin
 from hims.core.access import access_record, client_ip, request_channel
 from hims.core.choices import AccessAction, AccessBasis, AccessOutcome
 from hims.core.errors import AccessDenied, NotFound
@@ -95,10 +95,15 @@ def patient_queryset_for_query(query: PatientQuery) -> tuple[str, QuerySet[Patie
     return kind, patients
 
 
-def staff_facility_for_patients(*, user: User, facility: Facility | None) -> Facility:
-    """The facility a staff member works at for patient work; refuses users without such a role."""
+def staff_facility_for_patients(*, user: User, facility: Facility | None) -> Facility | None:
+    """The facility a staff member works at for patient work (None for a network administrator
+    working network-wide); refuses users without such a role there."""
+    if facility is None:
+        if user_is_network_admin(user=user):
+            return None
+        raise AccessDenied(_("Your role does not include work with patient records here."))
     allowed = facility_ids_for_user(user=user, roles=PATIENT_ROLES | {Role.NETWORK_ADMIN})
-    if facility is None or facility.pk not in allowed:
+    if facility.pk not in allowed:
         raise AccessDenied(_("Your role does not include work with patient records here."))
     return facility
 
@@ -106,7 +111,7 @@ def staff_facility_for_patients(*, user: User, facility: Facility | None) -> Fac
 def patient_search(
     *,
     user: User,
-    facility: Facility,
+    facility: Facility | None,
     query: PatientQuery,
     request: HttpRequest | None = None,
     limit: int = SEARCH_LIMIT,
@@ -143,7 +148,7 @@ def patient_search(
 
 
 def patient_get_for_staff(
-    *, user: User, facility: Facility, uhid: str, request: HttpRequest | None = None
+    *, user: User, facility: Facility | None, uhid: str, request: HttpRequest | None = None
 ) -> Patient:
     """One patient's demographics for a staff member, logged. A merged record redirects."""
     staff_facility_for_patients(user=user, facility=facility)

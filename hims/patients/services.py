@@ -48,7 +48,7 @@ def uhid_new() -> str:
 
 def patient_data_clean(data: Mapping[str, Any]) -> dict[str, Any]:
     """Validate and normalize demographics from any channel; raises ValidationFailed with every error."""
-    form = PatientDataForm(data=dict(data))
+    form = PatientDataForm(data=data)
     if not form.is_valid():
         raise ValidationFailed(
             errors={name: [str(e) for e in errors] for name, errors in form.errors.items()}
