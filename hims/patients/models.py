@@ -282,3 +282,16 @@ class DailyCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.day}: {self.value}"
+
+
+class PatientImportRow(models.Model):
+    """A row of an imported register that became (or matched) a patient: re-importing the same
+    file finds its rows here and creates nothing new."""
+
+    fingerprint = models.CharField(max_length=64, unique=True)
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="import_rows")
+    source = models.CharField(max_length=200)
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.fingerprint[:12]
