@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser
@@ -54,7 +55,9 @@ def user_roles(*, user: AnyUser) -> set[str]:
     return set(Membership.objects.active().filter(user=user).values_list("role", flat=True))
 
 
-def facility_list_for_user(*, user: AnyUser, roles: set[str] | None = None) -> QuerySet[Facility]:
+def facility_list_for_user(
+    *, user: AnyUser, roles: Collection[str] | None = None
+) -> QuerySet[Facility]:
     """The facilities a staff user acts for: every one for network-wide roles, else their memberships.
 
     Every staff view and API call scopes its queries with this (or `facility_ids_for_user`).
@@ -71,7 +74,7 @@ def facility_list_for_user(*, user: AnyUser, roles: set[str] | None = None) -> Q
     return Facility.objects.filter(pk__in=memberships.values("facility_id"))
 
 
-def facility_ids_for_user(*, user: AnyUser, roles: set[str] | None = None) -> set[int]:
+def facility_ids_for_user(*, user: AnyUser, roles: Collection[str] | None = None) -> set[int]:
     return set(facility_list_for_user(user=user, roles=roles).values_list("pk", flat=True))
 
 

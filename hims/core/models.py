@@ -80,3 +80,30 @@ class AccessEvent(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise TypeError("the access log is append-only")
+
+
+class IdempotencyKey(models.Model):
+    """A client's Idempotency-Key and the answer given to it (kept for a day)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    key = models.CharField(max_length=100)
+    fingerprint = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField(null=True)
+    body = models.TextField(blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_key"),
+            models.UniqueConstraint(
+                fields=["key"],
+                condition=models.Q(user__isnull=True),
+                name="idempotency_unique_anonymous",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.key

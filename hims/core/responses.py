@@ -42,7 +42,12 @@ def fhir_error(
 
 
 def problem_response(
-    *, status: int, code: str, detail: str, field: str | None = None
+    *,
+    status: int,
+    code: str,
+    detail: str,
+    field: str | None = None,
+    errors: dict[str, list[str]] | None = None,
 ) -> JsonResponse:
     """An RFC 9457 problem document."""
     body: dict[str, Any] = {
@@ -53,6 +58,8 @@ def problem_response(
     }
     if field:
         body["field"] = field
+    if errors:
+        body["errors"] = errors
     return JsonResponse(
         body,
         status=status,
@@ -73,13 +80,35 @@ def response_kind(request: HttpRequest) -> str:
 def domain_error_response(request: HttpRequest, error: DomainError) -> HttpResponse:
     kind = response_kind(request)
     text = str(error)
+    errors = {
+        field: [str(m) for m in messages]
+        for field, messages in getattr(error, "errors", {}).items()
+    }
     if kind == "fhir":
+        if errors:
+            issues = [
+                {
+                    "severity": "error",
+                    "code": error.fhir_code,
+                    "diagnostics": message,
+                    "expression": [field],
+                }
+                for field, messages in errors.items()
+                for message in messages
+            ]
+            return fhir_response(
+                {"resourceType": "OperationOutcome", "issue": issues}, status=error.status
+            )
         return fhir_error(
             status=error.status, code=error.fhir_code, diagnostics=text, expression=error.field
         )
     if kind == "json":
         return problem_response(
-            status=error.status, code=error.code, detail=text, field=error.field
+            status=error.status,
+            code=error.code,
+            detail=text,
+            field=error.field,
+            errors=errors or None,
         )
     template = template_for(request, page="core/error.html", partial="core/partials/_error.html")
     return render(request, template, {"message": text, "status": error.status}, status=error.status)

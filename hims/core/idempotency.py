@@ -1,0 +1,100 @@
+"""Idempotency-Key for API writes: a retried request gets the first answer, never a second act.
+
+The key row is inserted *before* the work, in its own transaction, so two copies of a request
+racing each other cannot both act: the second finds the row and waits for, or replays, the
+first answer. A key reused for a different request is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hims.core.errors import Busy, Conflict, ValidationFailed
+from hims.core.models import IdempotencyKey
+
+KEY_HEADER = "Idempotency-Key"
+WAIT_SECONDS = 5.0
+KEEP = timedelta(hours=24)
+
+
+def _fingerprint(request: HttpRequest) -> str:
+    method = (request.method or "").encode()
+    return hashlib.sha256(method + request.path.encode() + b"\n" + request.body).hexdigest()
+
+
+def idempotent_call(request: HttpRequest, act: Callable[[], HttpResponse]) -> HttpResponse:
+    """Run `act` once per (user, Idempotency-Key); without the header, just run it."""
+    key = request.headers.get(KEY_HEADER, "").strip()
+    if not key:
+        return act()
+    if len(key) > 100:
+        raise ValidationFailed(
+            _("The Idempotency-Key is too long (at most 100 characters)."), field=KEY_HEADER
+        )
+    user_id: int | None = request.user.pk if request.user.is_authenticated else None
+    fingerprint = _fingerprint(request)
+    try:
+        with transaction.atomic():
+            record = IdempotencyKey.objects.create(
+                user_id=user_id, key=key, fingerprint=fingerprint
+            )
+    except IntegrityError:
+        return _replay(user_id=user_id, key=key, fingerprint=fingerprint)
+    try:
+        response = act()
+    except Exception:
+        IdempotencyKey.objects.filter(pk=record.pk).delete()  # nothing was done: a retry may act
+        raise
+    if response.status_code >= 500:
+        IdempotencyKey.objects.filter(pk=record.pk).delete()
+    else:
+        IdempotencyKey.objects.filter(pk=record.pk).update(
+            status=response.status_code,
+            body=response.content.decode("utf-8"),
+            content_type=response.get("Content-Type", "application/json"),
+        )
+    return response
+
+
+def _replay(*, user_id: int | None, key: str, fingerprint: str) -> HttpResponse:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        record = IdempotencyKey.objects.filter(user=user_id, key=key).first()
+        if record is None:
+            raise Busy(_("The first copy of this request failed; send it again."))
+        if record.fingerprint != fingerprint:
+            raise Conflict(
+                _("This Idempotency-Key was already used for a different request."),
+                field=KEY_HEADER,
+            )
+        if record.status is not None:
+            response = HttpResponse(
+                record.body, status=record.status, content_type=record.content_type
+            )
+            response["Idempotent-Replayed"] = "true"
+            return response
+        if time.monotonic() > deadline:
+            raise Busy()
+        time.sleep(0.05)
+
+
+def idempotency_keys_expire() -> int:
+    """Forget keys after a day (run daily)."""
+    deleted, _detail = IdempotencyKey.objects.filter(created_at__lt=timezone.now() - KEEP).delete()
+    return deleted
+
+
+def json_created(body: dict[str, Any], *, location: str = "") -> JsonResponse:
+    response = JsonResponse(body, status=201, json_dumps_params={"ensure_ascii": False})
+    if location:
+        response["Location"] = location
+    return response
