@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hims.fhir.patient.capability import patient_capability
 from hims.fhir.registry import REGISTRY
 from hims.fhir.search import DEFAULT_COUNT, MAX_COUNT, OFFSET_PARAM, ResourceType
 
@@ -78,7 +79,10 @@ def capability_statement() -> dict[str, Any]:
                         "'hims api-token create') or use a signed-in session. metadata is public."
                     ),
                 },
-                "resource": [_resource(resource) for resource in REGISTRY.values()],
+                "resource": [
+                    *(_resource(resource) for resource in REGISTRY.values()),
+                    patient_capability(),
+                ],
             }
         ],
     }

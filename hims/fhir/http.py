@@ -73,26 +73,66 @@ def user_require(request: HttpRequest) -> None:
         )
 
 
-def fhir_endpoint(view: View) -> View:
-    """GET/HEAD only, JSON only, and every FhirError answered as an OperationOutcome.
+def token_require(request: HttpRequest) -> None:
+    """Writes (POST, PUT) need an API token: a signed-in session alone is refused with 401.
 
-    CSRF-exempt because nothing here writes: a POST must get 405, not a CSRF page.
+    The write endpoints are CSRF-exempt (API clients have no CSRF cookie); requiring the
+    Authorization header, which a cross-site page cannot make a browser send, is what keeps a
+    signed-in staff member's browser from being used to write.
     """
+    if not request.headers.get("Authorization", "").strip():
+        raise FhirError(
+            _(
+                "Changes through the FHIR API need an API token: send 'Authorization: Bearer "
+                "<token>' (a signed-in session is not enough)."
+            ),
+            status=401,
+            code="login",
+            headers={"WWW-Authenticate": REALM},
+        )
+    user_require(request)
 
+
+def _method_refused(method: str, methods: tuple[str, ...]) -> FhirError:
+    if methods == ALLOWED_METHODS:
+        message = _("The method %(method)s is not allowed here; use GET.") % {"method": method}
+    else:
+        message = _("The method %(method)s is not allowed here; use %(allowed)s.") % {
+            "method": method,
+            "allowed": ", ".join(m for m in methods if m != "HEAD"),
+        }
+    return FhirError(
+        message, status=405, code="not-supported", headers={"Allow": ", ".join(methods)}
+    )
+
+
+def _endpoint(view: View, methods: tuple[str, ...]) -> View:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
-            if request.method not in ALLOWED_METHODS:
-                raise FhirError(
-                    _("The method %(method)s is not allowed here; use GET.")
-                    % {"method": request.method},
-                    status=405,
-                    code="not-supported",
-                    headers={"Allow": ", ".join(ALLOWED_METHODS)},
-                )
+            if request.method not in methods:
+                raise _method_refused(request.method or "", methods)
             format_check(request)
             return view(request, *args, **kwargs)
         except FhirError as error:
             return error.response()
 
     return csrf_exempt(wrapper)
+
+
+def fhir_endpoint(view: View) -> View:
+    """GET/HEAD only, JSON only, and every FhirError answered as an OperationOutcome.
+
+    CSRF-exempt because nothing here writes: a POST must get 405, not a CSRF page.
+    """
+    return _endpoint(view, ALLOWED_METHODS)
+
+
+def fhir_endpoint_allowing(*methods: str) -> Callable[[View], View]:
+    """`fhir_endpoint` for an endpoint that also takes `methods` (POST, PUT). CSRF-exempt
+    like the others; the view must call `token_require` before any write."""
+
+    def decorator(view: View) -> View:
+        return _endpoint(view, methods)
+
+    return decorator

@@ -1,10 +1,20 @@
 from django.urls import path, re_path
 
 from hims.fhir import views
+from hims.fhir.patient import views as patient_views
 
 app_name = "fhir"
 urlpatterns = [
     path("metadata", views.metadata, name="metadata"),
+    # Patient has its own endpoints (access checks, logging, writes); `fhir:read` still
+    # reverses to Patient/{id}, which resolves here first.
+    re_path(r"^Patient/?$", patient_views.patient_type, name="patient"),
+    re_path(r"^Patient/\$match/?$", patient_views.patient_match, name="patient-match"),
+    re_path(
+        r"^Patient/(?P<resource_id>[A-Za-z0-9\-.]{1,64})/?$",
+        patient_views.patient_instance,
+        name="patient-instance",
+    ),
     re_path(r"^(?P<resource_type>[A-Za-z]+)/?$", views.search, name="search"),
     re_path(
         r"^(?P<resource_type>[A-Za-z]+)/(?P<resource_id>[A-Za-z0-9\-.]{1,64})/?$",

@@ -27,7 +27,10 @@ DROP FUNCTION IF EXISTS hims_access_event_append_only();
 SQLITE_FORWARD = [
     "CREATE TRIGGER access_event_no_update BEFORE UPDATE ON core_accessevent "
     "BEGIN SELECT RAISE(ABORT, 'core_accessevent is append-only (UPDATE refused)'); END;",
+    # hims_test_flush_allowed() is registered on every connection (hims/core/db.py); it answers 1
+    # only while the test runner empties the database.
     "CREATE TRIGGER access_event_no_delete BEFORE DELETE ON core_accessevent "
+    "WHEN hims_test_flush_allowed() = 0 "
     "BEGIN SELECT RAISE(ABORT, 'core_accessevent is append-only (DELETE refused)'); END;",
 ]
 SQLITE_BACKWARD = [

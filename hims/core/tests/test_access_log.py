@@ -53,13 +53,18 @@ def test_orm_cannot_update_or_delete_an_entry(doctor, facility):
 @pytest.mark.parametrize(
     "statement", ["UPDATE core_accessevent SET reason = 'x'", "DELETE FROM core_accessevent"]
 )
-def test_raw_sql_update_and_delete_are_refused_by_the_database(doctor, facility, statement):
+def test_raw_sql_update_and_delete_are_refused_by_the_database(
+    doctor, facility, statement, monkeypatch
+):
+    monkeypatch.setattr("hims.core.db.allow_test_flush", False)  # as outside tests
     entry = _entry(doctor, facility)
     with (
         pytest.raises(DatabaseError, match="append-only"),
         transaction.atomic(),
         connection.cursor() as cursor,
     ):
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL hims.test_database = off")
         cursor.execute(statement)
     assert AccessEvent.objects.get(pk=entry.pk).reason == ""
 
