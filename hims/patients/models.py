@@ -38,11 +38,11 @@ class Patient(models.Model):
     name_hi = models.CharField(_("name in Hindi"), max_length=200, blank=True)
     # Phonetic key of the name (hims.lib.phonetic), the same for both scripts; it links to the
     # table of distinct keys that fuzzy search scans instead of every patient.
-    name_key = models.CharField(max_length=200, blank=True, db_index=True)
+    name_key = models.CharField(max_length=200, blank=True)
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices)
     birth_date = models.DateField(_("date of birth"))
     birth_date_is_estimated = models.BooleanField(_("date of birth is approximate"), default=False)
-    mobile = models.CharField(_("mobile"), max_length=10, blank=True, db_index=True)
+    mobile = models.CharField(_("mobile"), max_length=10, blank=True)
     address_line = models.CharField(_("address"), max_length=300, blank=True)
     locality = models.CharField(_("locality"), max_length=120, blank=True)
     district = models.CharField(_("district"), max_length=20, choices=District.choices, blank=True)
@@ -110,6 +110,22 @@ class Patient(models.Model):
                 condition=Q(mobile="") | Q(mobile__regex=r"^[6-9][0-9]{9}$"),
                 name="patient_mobile_format",
             ),
+            models.CheckConstraint(
+                condition=~Q(merged_into=models.F("pk")), name="patient_not_merged_into_self"
+            ),
+            # A merged-away record gives its ABHA number up to the survivor.
+            models.CheckConstraint(
+                condition=Q(merged_into__isnull=True) | Q(abha_number__isnull=True),
+                name="patient_merged_has_no_abha",
+            ),
+        ]
+        indexes = [
+            # Lookups by mobile (a family) and duplicate checks by mobile + birth year.
+            models.Index(fields=["mobile", "birth_date"], name="patient_mobile_birth"),
+            # Name search fetches by exact phonetic key, narrowed by age.
+            models.Index(fields=["name_key", "birth_date"], name="patient_namekey_birth"),
+            # A facility's recent registrations.
+            models.Index(fields=["registered_at", "-created_at"], name="patient_facility_recent"),
         ]
 
     def __str__(self) -> str:

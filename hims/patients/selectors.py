@@ -126,25 +126,76 @@ def patient_search(
         results = rows[:limit]
     else:
         results = list(patients.order_by("name", "pk")[:limit])
-    if results:
-        ip, channel = client_ip(request), request_channel(request)
-        AccessEvent.objects.bulk_create(
-            AccessEvent(
-                actor=user,
-                actor_role="staff",
-                facility=facility,
-                patient_id=p.pk,
-                action=AccessAction.SEARCH,
-                resource_type="Patient",
-                resource_id=str(p.pk),
-                basis=AccessBasis.ADMINISTRATION,
-                outcome=AccessOutcome.ALLOWED,
-                client_ip=ip,
-                channel=channel,
-            )
-            for p in results
-        )
+    _log_listed(user=user, facility=facility, patients=results, request=request)
     return results
+
+
+def _log_listed(
+    *, user: User, facility: Facility | None, patients: list[Patient], request: HttpRequest | None
+) -> None:
+    if not patients:
+        return
+    ip, channel = client_ip(request), request_channel(request)
+    AccessEvent.objects.bulk_create(
+        AccessEvent(
+            actor=user,
+            actor_role="staff",
+            facility=facility,
+            patient_id=p.pk,
+            action=AccessAction.SEARCH,
+            resource_type="Patient",
+            resource_id=str(p.pk),
+            basis=AccessBasis.ADMINISTRATION,
+            outcome=AccessOutcome.ALLOWED,
+            client_ip=ip,
+            channel=channel,
+        )
+        for p in patients
+    )
+
+
+@dataclass
+class PatientPage:
+    """One page of a long list, without counting the whole list: `total` is exact up to CAP,
+    else None ("more than 10,000")."""
+
+    rows: list[Patient]
+    number: int
+    has_next: bool
+    total: int | None
+
+    CAP = 10_000
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def patient_list_recent(
+    *,
+    user: User,
+    facility: Facility | None,
+    page: str | None,
+    request: HttpRequest | None = None,
+    per_page: int = SEARCH_LIMIT,
+) -> PatientPage:
+    """Patients registered at this facility, newest first, a page at a time (each listed row logged)."""
+    staff_facility_for_patients(user=user, facility=facility)
+    number = max(int(page), 1) if page and page.isdigit() and len(page) < 6 else 1
+    patients = (
+        Patient.objects.active().filter(registered_at=facility).order_by("-created_at", "-pk")
+    )
+    offset = (number - 1) * per_page
+    rows = list(patients[offset : offset + per_page + 1])
+    total = patients[: PatientPage.CAP + 1].count()  # COUNT over a LIMIT subquery: bounded work
+    result = PatientPage(
+        rows=rows[:per_page],
+        number=number,
+        has_next=len(rows) > per_page,
+        total=total if total <= PatientPage.CAP else None,
+    )
+    _log_listed(user=user, facility=facility, patients=result.rows, request=request)
+    return result
 
 
 def patient_get_for_staff(

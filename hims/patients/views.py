@@ -25,6 +25,7 @@ from hims.patients.selectors import (
     PatientQuery,
     patient_get_for_staff,
     patient_list_for_account,
+    patient_list_recent,
     patient_search,
 )
 from hims.patients.services import (
@@ -61,10 +62,18 @@ def patient_list(request: StaffRequest) -> HttpResponse:
         results = patient_search(
             user=request.user, facility=request.facility, query=query, request=request
         )
+        recent = None
+    else:
+        recent = patient_list_recent(
+            user=request.user,
+            facility=request.facility,
+            page=request.GET.get("page"),
+            request=request,
+        )
     template = template_for(
         request, page="patients/patient_list.html", partial="patients/partials/_results.html"
     )
-    return render(request, template, {"form": form, "results": results})
+    return render(request, template, {"form": form, "results": results, "recent": recent})
 
 
 @staff_required(STAFF)

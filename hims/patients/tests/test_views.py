@@ -166,3 +166,32 @@ def test_a_patient_cannot_register_the_same_family_member_twice(client, db):
     assert response.status_code == 200
     assert "already registered" in response.content.decode()
     assert Patient.objects.count() == 1
+
+
+def test_without_a_query_the_page_lists_this_facilitys_recent_registrations(
+    clerk_client, clerk, facility, other_facility
+):
+    mine = make_patient(name="Mine Here", registered_at=facility)
+    make_patient(name="Elsewhere", registered_at=other_facility, mobile="9811100008")
+    page = clerk_client.get("/patients/").content.decode()
+    assert "Mine Here" in page and "Elsewhere" not in page
+    assert AccessEvent.objects.filter(actor=clerk, patient_id=mine.pk, action="search").count() == 1
+
+
+def test_recent_list_pages_and_counts_with_a_cap(
+    clerk_client, facility, django_assert_max_num_queries
+):
+    from hims.patients.selectors import PatientPage
+
+    for n in range(60):
+        make_patient(name=f"Person {n:02d}", registered_at=facility, mobile=f"98300{n:05d}")
+    with django_assert_max_num_queries(14):
+        second = clerk_client.get("/patients/?page=2").content.decode()
+    assert second.count('class="card result"') == 10 and "60 patients" in second
+    PatientPage.CAP = 55
+    try:
+        first = clerk_client.get("/patients/").content.decode()
+    finally:
+        PatientPage.CAP = 10_000
+    assert first.count('class="card result"') == 50 and "More than 10,000 patients" in first
+    assert clerk_client.get("/patients/?page=abc").status_code == 200
