@@ -2,7 +2,8 @@
 
 - `GET Patient/{id}` read, `GET Patient?...` search (both logged per patient shown);
 - `POST Patient` create through `patient_register` (channel api): suspected duplicates give
-  409 unless the client sends `X-HIMS-Confirm-New: true`;
+  409 unless the client sends `X-HIMS-Confirm-New: true`; an `Idempotency-Key` makes a
+  retried create replay the first answer (hims.core.idempotency);
 - `PUT Patient/{id}` full replace of the demographics through `patient_update`;
 - `POST Patient/$match` scored candidates from `candidate_list`.
 
@@ -25,6 +26,7 @@ from fhir.resources.R4B.patient import Patient as FhirPatient
 from pydantic import ValidationError as SchemaError
 
 from hims.core.errors import Conflict, ValidationFailed
+from hims.core.idempotency import idempotent_call
 from hims.core.responses import fhir_response
 from hims.fhir import bundles
 from hims.fhir.errors import FhirError
@@ -215,7 +217,12 @@ def _search(request: HttpRequest) -> HttpResponse:
 
 
 def _create(request: HttpRequest) -> HttpResponse:
+    """With an Idempotency-Key, a retried create gets the first answer and registers no one."""
     reader = _writer(request)
+    return idempotent_call(request, lambda: _register(request, reader))
+
+
+def _register(request: HttpRequest, reader: PatientReader) -> HttpResponse:
     body = _validated(_json_body(request), FhirPatient, "Patient")
     found = patient_input(body)
     if found.uhid is not None:

@@ -724,6 +724,16 @@ def test_create_refuses_a_body_that_is_not_fhir_json(writer: Client):
     outcome_of(response, 415)
 
 
+def test_a_retried_create_with_an_idempotency_key_registers_once(writer: Client):
+    first = create(writer, registration(), **{"Idempotency-Key": "reg-0001"})
+    again = create(writer, registration(), **{"Idempotency-Key": "reg-0001"})
+    assert patient_of(again, 201) == patient_of(first, 201)
+    assert again["Idempotent-Replayed"] == "true"
+    assert Patient.objects.count() == 1
+    other = create(writer, registration(gender="male"), **{"Idempotency-Key": "reg-0001"})
+    assert outcome_of(other, 409)["issue"][0]["code"] == "conflict"
+
+
 def test_likely_duplicate_gives_409_with_the_candidates_then_registers_when_confirmed(
     writer: Client, ramesh: Patient
 ):
