@@ -61,6 +61,7 @@ def idempotent_call(request: HttpRequest, act: Callable[[], HttpResponse]) -> Ht
             status=response.status_code,
             body=response.content.decode("utf-8"),
             content_type=response.get("Content-Type", "application/json"),
+            location=response.get("Location", ""),
         )
     return response
 
@@ -81,6 +82,8 @@ def _replay(*, user_id: int | None, key: str, fingerprint: str) -> HttpResponse:
                 record.body, status=record.status, content_type=record.content_type
             )
             response["Idempotent-Replayed"] = "true"
+            if record.location:
+                response["Location"] = record.location
             return response
         if time.monotonic() > deadline:
             raise Busy()

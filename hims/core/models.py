@@ -93,6 +93,7 @@ class IdempotencyKey(models.Model):
     status = models.PositiveSmallIntegerField(null=True)
     body = models.TextField(blank=True)
     content_type = models.CharField(max_length=100, blank=True)
+    location = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

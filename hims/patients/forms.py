@@ -31,6 +31,7 @@ class PatientDataForm(forms.Form):
     birth_date = forms.DateField(
         label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    birth_date_is_estimated = forms.BooleanField(label=_("The date is approximate"), required=False)
     age_years = forms.IntegerField(
         label=_("Or age in years"), required=False, min_value=0, max_value=MAX_AGE
     )
@@ -126,7 +127,7 @@ class PatientDataForm(forms.Form):
         data = super().clean() or {}
         today = timezone.localdate()
         if data.get("birth_date"):
-            data["birth_date_is_estimated"] = False
+            data["birth_date_is_estimated"] = bool(data.get("birth_date_is_estimated"))
         elif data.get("birth_year"):
             data["birth_date"] = (
                 date(data["birth_year"], 7, 1)

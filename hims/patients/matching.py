@@ -18,12 +18,45 @@ SHOW_SCORE = 50
 STRONG_SCORE = 90
 
 
+def _edit_distance(one: str, other: str, limit: int) -> int:
+    """Levenshtein distance, giving up (returning limit + 1) once it must exceed `limit`."""
+    if abs(len(one) - len(other)) > limit:
+        return limit + 1
+    previous = list(range(len(other) + 1))
+    for i, a in enumerate(one, 1):
+        current = [i]
+        for j, b in enumerate(other, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a != b)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
+def word_matches(query_word: str, key_word: str) -> bool:
+    """A query word matches a key word when it is the same, starts it (typing "Ram" for Ramesh),
+    or differs by one edit (two for long words): "rmes" ~ "rmesh", not "sures"."""
+    if key_word == query_word or (len(query_word) >= 2 and key_word.startswith(query_word)):
+        return True
+    limit = 1 if len(query_word) <= 5 else 2
+    return _edit_distance(query_word, key_word, limit) <= limit
+
+
+def key_matches(query_key: str, key: str) -> bool:
+    """Every word of the query matches some word of the key."""
+    key_words = key.split()
+    return all(
+        any(word_matches(word, candidate) for candidate in key_words) for word in query_key.split()
+    )
+
+
 def name_keys_like(*, key: str, limit: int = FUZZY_KEYS) -> list[str]:
     """Distinct name keys that sound like `key`, best first.
 
     PostgreSQL: trigram word-similarity over the distinct-key table (a GIN index), so common
-    name parts (Kumar, Devi) cost nothing extra. SQLite (the demo): every query word must
-    start a word of the key.
+    name parts (Kumar, Devi) cost nothing extra; SQLite (the demo): keys containing a word that
+    starts like each query word. Either way each candidate must then match word by word, so
+    "Ramesh Kumar" does not bring "Suresh Kumar".
     """
     if not key:
         return []
@@ -32,13 +65,16 @@ def name_keys_like(*, key: str, limit: int = FUZZY_KEYS) -> list[str]:
             cursor.execute(
                 "SELECT key FROM patients_patientnamekey WHERE %s <%% key "
                 "ORDER BY word_similarity(%s, key) DESC, similarity(%s, key) DESC, key LIMIT %s",
-                [key, key, key, limit],
+                [key, key, key, limit * 3],
             )
-            return [row[0] for row in cursor.fetchall()]
-    keys = PatientNameKey.objects.all()
-    for word in key.split():
-        keys = keys.filter(Q(key__startswith=word) | Q(key__contains=f" {word}"))
-    return list(keys.order_by("key").values_list("key", flat=True)[:limit])
+            found = [row[0] for row in cursor.fetchall()]
+    else:
+        keys = PatientNameKey.objects.all()
+        for word in key.split():
+            prefix = word[:2]
+            keys = keys.filter(Q(key__startswith=prefix) | Q(key__contains=f" {prefix}"))
+        found = list(keys.order_by("key").values_list("key", flat=True)[: limit * 20])
+    return [candidate for candidate in found if key_matches(key, candidate)][:limit]
 
 
 @dataclass

@@ -72,6 +72,7 @@ def test_a_retry_with_the_same_idempotency_key_registers_once(client, headers):
     assert first.status_code == second.status_code == 201
     assert first.json()["uhid"] == second.json()["uhid"]
     assert second["Idempotent-Replayed"] == "true"
+    assert second["Location"] == first["Location"]
     assert Patient.objects.count() == 1
 
 
