@@ -36,8 +36,8 @@ browser-deps:
 test: $(VENV)/.dev-installed browser-deps lint typecheck migrations-check pytest
 
 lint: $(VENV)/.dev-installed
-	$(BIN)/ruff check hims benchmarks
-	$(BIN)/ruff format --check hims benchmarks
+	$(BIN)/ruff check hims $(wildcard benchmarks)
+	$(BIN)/ruff format --check hims $(wildcard benchmarks)
 
 typecheck: $(VENV)/.dev-installed
 	HIMS_TESTING=1 $(BIN)/mypy hims

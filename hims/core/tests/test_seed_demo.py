@@ -11,7 +11,7 @@ from django.core.management import call_command
 from hims.accounts.choices import NETWORK_ROLES, Role
 from hims.accounts.models import Membership, User
 from hims.core.demo.names import DOCTOR_TITLE, NAME_GROUPS
-from hims.core.demo.network import DEFAULT_PASSWORD, DEMO_MOBILE
+from hims.core.demo.seed import DEFAULT_PASSWORD, DEMO_MOBILE
 from hims.lib.identifiers import (
     MOBILE_RE,
     normalize_abha_address,

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from hims.accounts.choices import Role
-from hims.core.demo.network import (
+from hims.core.demo.seed import (
     DEFAULT_PATIENTS,
     DemoSummary,
     demo_login_facility_names,
