@@ -38,6 +38,16 @@ def sms_file(_sms_file: Path) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def _english_by_default() -> Iterator[None]:
+    """Each test starts in English: a page rendered in Hindi must not leak into the next test."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def abdm_outbox(settings, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
     """Where the local ABDM gateway adapter records outbound calls in this test."""
     settings.HIMS_ABDM_OUTBOX = tmp_path / "abdm-outbox.log"

@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
 from tqdm import tqdm
 
 from hims.accounts.models import User
@@ -36,6 +38,11 @@ class Command(BaseCommand):
         parser.add_argument("--quiet", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Operators' reports are in the default language, whatever a previous request activated.
+        with translation.override(settings.LANGUAGE_CODE):
+            self._import(**options)
+
+    def _import(self, **options: Any) -> None:
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"no such file: {path}")
