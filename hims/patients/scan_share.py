@@ -155,13 +155,21 @@ def scan_share_receive(
         patient = _match(cleaned)
         new_patient = patient is None
         if patient is None:
-            patient = patient_register(
-                data=profile_to_patient_data(profile),
-                actor=None,
-                facility=facility,
-                channel=RegistrationChannel.SCAN_SHARE,
-                confirm_new=True,
-            )
+            try:
+                with transaction.atomic():
+                    patient = patient_register(
+                        data=profile_to_patient_data(profile),
+                        actor=None,
+                        facility=facility,
+                        channel=RegistrationChannel.SCAN_SHARE,
+                        confirm_new=True,
+                    )
+            except ValidationFailed as taken:
+                # A simultaneous scan registered this ABHA number a moment ago: use that record.
+                patient = _match(cleaned)
+                if patient is None:
+                    raise taken from None
+                new_patient = False
         elif cleaned.get("abha_number") and not patient.abha_number:
             Patient.objects.filter(pk=patient.pk).update(
                 abha_number=cleaned["abha_number"], abha_address=cleaned.get("abha_address")

@@ -21,7 +21,7 @@ from hims.core.models import AccessEvent
 from hims.lib.identifiers import digits_only
 from hims.lib.phonetic import name_key
 from hims.patients.matching import name_keys_like
-from hims.patients.models import Patient
+from hims.patients.models import Patient, ScanShareToken
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -251,3 +251,22 @@ def patient_record_ids(*, patient: Patient) -> list[int]:
         )
         ids.extend(frontier)
     return ids
+
+
+def scan_share_list_today(
+    *, user: User, facility: Facility | None, counter: str = "", request: HttpRequest | None = None
+) -> tuple[list[ScanShareToken], list[str]]:
+    """Today's Scan and Share tokens at the facility (optionally one counter), each patient shown
+    logged; and the facility's counters."""
+    staff_facility_for_patients(user=user, facility=facility)
+    tokens = ScanShareToken.objects.filter(
+        facility=facility, issued_on=timezone.localdate()
+    ).select_related("patient")
+    if counter:
+        tokens = tokens.filter(counter=counter)
+    rows = list(tokens.order_by("-issued_at")[:100])
+    _log_listed(user=user, facility=facility, patients=[t.patient for t in rows], request=request)
+    counters = sorted(
+        set(ScanShareToken.objects.filter(facility=facility).values_list("counter", flat=True))
+    )
+    return rows, counters

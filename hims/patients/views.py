@@ -18,7 +18,7 @@ from hims.lib.htmx import template_for
 from hims.patients.choices import RegistrationChannel
 from hims.patients.forms import PATIENT_FIELDS, PatientDataForm, PatientSearchForm
 from hims.patients.matching import candidate_list
-from hims.patients.models import Patient, ScanShareToken
+from hims.patients.models import Patient
 from hims.patients.selectors import (
     MERGE_ROLES,
     PATIENT_ROLES,
@@ -27,6 +27,7 @@ from hims.patients.selectors import (
     patient_list_for_account,
     patient_list_recent,
     patient_search,
+    scan_share_list_today,
 )
 from hims.patients.services import (
     DuplicateSuspected,
@@ -252,27 +253,15 @@ def patient_merge_view(request: StaffRequest) -> HttpResponse:
 def scan_share_list(request: StaffRequest) -> HttpResponse:
     """Profiles shared by Scan and Share at this facility's counters today (refreshes itself)."""
     counter = request.GET.get("counter", "").strip()[:50]
-    tokens = ScanShareToken.objects.filter(facility=request.facility).select_related("patient")
-    from django.utils import timezone
-
-    tokens = tokens.filter(issued_on=timezone.localdate())
-    if counter:
-        tokens = tokens.filter(counter=counter)
-    counters = sorted(
-        set(
-            ScanShareToken.objects.filter(facility=request.facility).values_list(
-                "counter", flat=True
-            )
-        )
+    tokens, counters = scan_share_list_today(
+        user=request.user, facility=request.facility, counter=counter, request=request
     )
     template = template_for(
         request,
         page="patients/scan_share_list.html",
         partial="patients/partials/_scan_share_rows.html",
     )
-    return render(
-        request, template, {"tokens": tokens[:100], "counter": counter, "counters": counters}
-    )
+    return render(request, template, {"tokens": tokens, "counter": counter, "counters": counters})
 
 
 @patient_required

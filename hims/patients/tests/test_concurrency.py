@@ -171,3 +171,15 @@ def test_integrity_error_is_the_guard_not_python(db):
             birth_date="1980-01-01",
             abha_number=number,
         )
+
+
+def test_a_new_person_scanning_twice_at_once_is_registered_once(facility):
+    facility.hfr_id = "IN0700000001"
+    facility.save()
+    payload = _scan_payload(3)
+    results = _race(
+        lambda i: scan_share_receive(payload=payload, request_id=str(uuid.uuid4())), workers=4
+    )
+    assert all(isinstance(r, dict) for r in results), results
+    assert Patient.objects.count() == 1
+    assert len({r["acknowledgement"]["profile"]["tokenNumber"] for r in results}) == 1

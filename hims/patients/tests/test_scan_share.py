@@ -205,3 +205,8 @@ def test_the_clerk_sees_the_shared_profile_at_the_counter(client, hip, clerk):
     client.force_login(clerk)
     page = client.get("/patients/scan-share/?counter=counter-1").content.decode()
     assert "Sunita Devi" in page and "XX-XXXX-XXXX-" + ABHA[-4:] in page
+    from hims.core.models import AccessEvent
+
+    assert AccessEvent.objects.filter(
+        actor=clerk, action="search", patient_id=Patient.objects.get().pk
+    ).exists()
