@@ -38,6 +38,16 @@ def sms_file(_sms_file: Path) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """Each test starts with an empty cache (similar-name keys, throttles)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _english_by_default() -> Iterator[None]:
     """Each test starts in English: a page rendered in Hindi must not leak into the next test."""
     from django.utils import translation

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,7 @@ from hims.lib.phonetic import name_key
 from hims.patients.models import Patient, PatientNameKey
 
 FUZZY_KEYS = 40
+KEYS_LIKE_CACHE_SECONDS = 600
 SHOW_SCORE = 50
 STRONG_SCORE = 90
 
@@ -60,11 +62,25 @@ def name_keys_like(*, key: str, limit: int = FUZZY_KEYS) -> list[str]:
     """
     if not key:
         return []
+    cache_key = f"patients:keys-like:v2:{limit}:{key.replace(' ', '_')}"
+    cached = cache.get(cache_key)
+    if cached is not None:
+        return list(cached)
+    found = _keys_like_uncached(key=key, limit=limit)
+    # Names are few and change slowly: a common name's similar keys are worked out once in a
+    # while, not on every registration (a brand-new key may be missed for a few minutes).
+    cache.set(cache_key, found, KEYS_LIKE_CACHE_SECONDS)
+    return found
+
+
+def _keys_like_uncached(*, key: str, limit: int) -> list[str]:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
+                # Whole-name similarity first, so spelling variants of the same name rank above
+                # longer names that merely contain it ("rmes kumr" + a third word).
                 "SELECT key FROM patients_patientnamekey WHERE %s <%% key "
-                "ORDER BY word_similarity(%s, key) DESC, similarity(%s, key) DESC, key LIMIT %s",
+                "ORDER BY similarity(%s, key) DESC, word_similarity(%s, key) DESC, key LIMIT %s",
                 [key, key, key, limit * 3],
             )
             found = [row[0] for row in cursor.fetchall()]

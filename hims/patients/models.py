@@ -27,13 +27,11 @@ class PatientQuerySet(models.QuerySet["Patient"]):
 class Patient(models.Model):
     """A person known to the network, identified by UHID and, where they have one, ABHA."""
 
-    uhid = models.CharField(_("UHID"), max_length=12, unique=True)
-    abha_number = models.CharField(
-        _("ABHA number"), max_length=14, unique=True, null=True, blank=True
-    )
-    abha_address = models.CharField(
-        _("ABHA address"), max_length=64, unique=True, null=True, blank=True
-    )
+    # Uniqueness is declared in Meta (UniqueConstraint), which on PostgreSQL builds one btree per
+    # column; `unique=True` would add a second `_like` index per column that nothing uses.
+    uhid = models.CharField(_("UHID"), max_length=12)
+    abha_number = models.CharField(_("ABHA number"), max_length=14, null=True, blank=True)  # noqa: DJ001 (NULL: unique when present)
+    abha_address = models.CharField(_("ABHA address"), max_length=64, null=True, blank=True)  # noqa: DJ001
     name = models.CharField(_("name"), max_length=200)
     name_hi = models.CharField(_("name in Hindi"), max_length=200, blank=True)
     # Phonetic key of the name (hims.lib.phonetic), the same for both scripts; it links to the
@@ -63,6 +61,7 @@ class Patient(models.Model):
     registered_at = models.ForeignKey(
         "network.Facility",
         on_delete=models.PROTECT,
+        db_index=False,  # covered by the patient_facility_recent index
         null=True,
         blank=True,
         related_name="+",
@@ -85,6 +84,7 @@ class Patient(models.Model):
     merged_into = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
+        db_index=False,  # a partial index below: almost every row is NULL
         null=True,
         blank=True,
         related_name="merged_records",
@@ -99,6 +99,9 @@ class Patient(models.Model):
         verbose_name = _("patient")
         verbose_name_plural = _("patients")
         constraints = [
+            models.UniqueConstraint(fields=["uhid"], name="patient_uhid_unique"),
+            models.UniqueConstraint(fields=["abha_number"], name="patient_abha_number_unique"),
+            models.UniqueConstraint(fields=["abha_address"], name="patient_abha_address_unique"),
             models.CheckConstraint(
                 condition=Q(uhid__regex=r"^DL[0-9]{10}$"), name="patient_uhid_format"
             ),
@@ -126,6 +129,11 @@ class Patient(models.Model):
             models.Index(fields=["name_key", "birth_date"], name="patient_namekey_birth"),
             # A facility's recent registrations.
             models.Index(fields=["registered_at", "-created_at"], name="patient_facility_recent"),
+            models.Index(
+                fields=["merged_into"],
+                name="patient_merged_into",
+                condition=Q(merged_into__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

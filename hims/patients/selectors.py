@@ -120,10 +120,7 @@ def patient_search(
     staff_facility_for_patients(user=user, facility=facility)
     kind, patients = patient_queryset_for_query(query)
     if kind == "name":
-        key = name_key(query.text)
-        rows = list(patients[: limit * 4])
-        rows.sort(key=lambda p: (p.name_key != key, p.name.lower(), p.pk))
-        results = rows[:limit]
+        results = _name_results(patients, key=name_key(query.text), limit=limit)
     else:
         results = list(patients.order_by("name", "pk")[:limit])
     _log_listed(user=user, facility=facility, patients=results, request=request)
@@ -196,6 +193,24 @@ def patient_list_recent(
     )
     _log_listed(user=user, facility=facility, patients=result.rows, request=request)
     return result
+
+
+def _name_results(patients: QuerySet[Patient], *, key: str, limit: int) -> list[Patient]:
+    """Exact-sounding names first, then the similar keys in their ranking, each through the
+    (name_key, birth_date) index. A common name (Sunita Devi: 92,000 of a crore) fills the page
+    from its own key; rarer ones take a few more short index scans."""
+    ranked = [key, *[k for k in name_keys_like(key=key) if k != key]]
+    results: list[Patient] = []
+    for position, candidate in enumerate(ranked):
+        if len(results) >= limit:
+            break
+        if position >= 6:  # the long tail in one query
+            results.extend(patients.filter(name_key__in=ranked[position:])[: limit - len(results)])
+            break
+        results.extend(
+            patients.filter(name_key=candidate).order_by("name", "pk")[: limit - len(results)]
+        )
+    return results
 
 
 def patient_get_for_staff(
