@@ -82,6 +82,8 @@ def test_postgres_trigger_refuses_update_delete_and_truncate(doctor, facility):
             transaction.atomic(),
             connection.cursor() as cursor,
         ):
+            cursor.execute("SET LOCAL hims.test_database = off")  # as in production
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred FK checks pending
             cursor.execute(statement)
     assert AccessEvent.objects.get(pk=entry.pk).patient_id == 42
 
