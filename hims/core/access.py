@@ -7,6 +7,7 @@ from the request; nothing personal (names, mobiles, ABHA numbers) is written her
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from hims.core.choices import AccessAction, AccessBasis, AccessOutcome
@@ -69,4 +70,59 @@ def access_record(
         reason=reason[:500],
         client_ip=client_ip(request),
         channel=request_channel(request),
+    )
+
+
+def access_record_listed(
+    *,
+    actor: User,
+    patient_ids: Sequence[int],
+    basis: AccessBasis | str,
+    facility: Facility | None = None,
+    actor_role: str = "",
+    request: HttpRequest | None = None,
+) -> None:
+    """One `search` entry per patient shown in a list, written in one INSERT."""
+    if not patient_ids:
+        return
+    ip, channel = client_ip(request), request_channel(request)
+    AccessEvent.objects.bulk_create(
+        AccessEvent(
+            actor=actor,
+            actor_role=actor_role,
+            facility=facility,
+            patient_id=patient_id,
+            action=AccessAction.SEARCH,
+            resource_type="Patient",
+            resource_id=str(patient_id),
+            basis=basis,
+            outcome=AccessOutcome.ALLOWED,
+            client_ip=ip,
+            channel=channel,
+        )
+        for patient_id in patient_ids
+    )
+
+
+def access_record_patient(
+    *,
+    actor: User | None,
+    patient_id: int,
+    action: AccessAction | str,
+    basis: AccessBasis | str = AccessBasis.ADMINISTRATION,
+    facility: Facility | None = None,
+    request: HttpRequest | None = None,
+    **details: str,
+) -> AccessEvent:
+    """`access_record` for the patient record itself (demographics)."""
+    return access_record(
+        actor=actor,
+        action=action,
+        resource_type="Patient",
+        resource_id=patient_id,
+        patient_id=patient_id,
+        basis=basis,
+        facility=facility,
+        request=request,
+        **details,  # type: ignore[arg-type]
     )

@@ -14,10 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from hims.accounts.choices import Role
 from hims.accounts.selectors import facility_ids_for_user, user_is_network_admin
-from hims.core.access import access_record, client_ip, request_channel
-from hims.core.choices import AccessAction, AccessBasis, AccessOutcome
+from hims.core.access import access_record_listed, access_record_patient
+from hims.core.choices import AccessAction, AccessBasis
 from hims.core.errors import AccessDenied, NotFound
-from hims.core.models import AccessEvent
 from hims.lib.identifiers import digits_only
 from hims.lib.phonetic import name_key
 from hims.patients.matching import name_keys_like
@@ -130,24 +129,13 @@ def patient_search(
 def _log_listed(
     *, user: User, facility: Facility | None, patients: list[Patient], request: HttpRequest | None
 ) -> None:
-    if not patients:
-        return
-    ip, channel = client_ip(request), request_channel(request)
-    AccessEvent.objects.bulk_create(
-        AccessEvent(
-            actor=user,
-            actor_role="staff",
-            facility=facility,
-            patient_id=p.pk,
-            action=AccessAction.SEARCH,
-            resource_type="Patient",
-            resource_id=str(p.pk),
-            basis=AccessBasis.ADMINISTRATION,
-            outcome=AccessOutcome.ALLOWED,
-            client_ip=ip,
-            channel=channel,
-        )
-        for p in patients
+    access_record_listed(
+        actor=user,
+        patient_ids=[p.pk for p in patients],
+        basis=AccessBasis.ADMINISTRATION,
+        facility=facility,
+        actor_role="staff",
+        request=request,
     )
 
 
@@ -226,14 +214,11 @@ def patient_get_for_staff(
     if patient is None:
         raise NotFound(_("No patient has this UHID."))
     with transaction.atomic():
-        access_record(
+        access_record_patient(
             actor=user,
-            action=AccessAction.READ,
-            resource_type="Patient",
-            resource_id=patient.pk,
             patient_id=patient.pk,
+            action=AccessAction.READ,
             facility=facility,
-            basis=AccessBasis.ADMINISTRATION,
             request=request,
         )
     return patient
@@ -244,12 +229,10 @@ def patient_list_for_account(*, user: User, request: HttpRequest | None = None) 
     with transaction.atomic():
         patients = list(Patient.objects.active().filter(mobile=user.mobile).order_by("birth_date"))
         for patient in patients:
-            access_record(
+            access_record_patient(
                 actor=user,
-                action=AccessAction.READ,
-                resource_type="Patient",
-                resource_id=patient.pk,
                 patient_id=patient.pk,
+                action=AccessAction.READ,
                 basis=AccessBasis.SELF,
                 actor_role="patient",
                 request=request,

@@ -12,8 +12,8 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hims.core.access import access_record
-from hims.core.choices import AccessAction, AccessBasis
+from hims.core.access import access_record_patient
+from hims.core.choices import AccessAction
 from hims.core.errors import AccessDenied, Conflict, NotFound, ValidationFailed
 from hims.lib.identifiers import format_uhid, uhid_from_serial
 from hims.lib.phonetic import name_key
@@ -127,14 +127,11 @@ def patient_register(
                         if v not in ("", None, False)
                     },
                 )
-                access_record(
+                access_record_patient(
                     actor=actor,
-                    action=AccessAction.CREATE,
-                    resource_type="Patient",
-                    resource_id=patient.pk,
                     patient_id=patient.pk,
+                    action=AccessAction.CREATE,
                     facility=facility,
-                    basis=AccessBasis.ADMINISTRATION,
                     request=request,
                     actor_role=channel,
                 )
@@ -192,14 +189,11 @@ def patient_update(
             changes=changes,
             reason=reason[:300],
         )
-        access_record(
+        access_record_patient(
             actor=actor,
-            action=AccessAction.UPDATE,
-            resource_type="Patient",
-            resource_id=locked.pk,
             patient_id=locked.pk,
+            action=AccessAction.UPDATE,
             facility=facility,
-            basis=AccessBasis.ADMINISTRATION,
             request=request,
         )
     return locked
@@ -309,14 +303,11 @@ def patient_merge(
             reason=reason[:300],
         )
         for patient in (survivor, loser):
-            access_record(
+            access_record_patient(
                 actor=actor,
-                action=AccessAction.MERGE,
-                resource_type="Patient",
-                resource_id=patient.pk,
                 patient_id=patient.pk,
+                action=AccessAction.MERGE,
                 facility=facility,
-                basis=AccessBasis.ADMINISTRATION,
                 request=request,
                 reason=reason,
             )

@@ -14,17 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from hims.accounts.choices import UserKind
 from hims.accounts.selectors import membership_list_for_user, user_is_network_admin
-from hims.core.access import access_record, client_ip, request_channel
+from hims.core.access import access_record, access_record_listed
 from hims.core.choices import AccessAction, AccessBasis, AccessOutcome
 from hims.core.errors import AccessDenied
-from hims.core.models import AccessEvent
 from hims.fhir.errors import FhirError
 from hims.patients.models import Patient
 from hims.patients.selectors import PATIENT_ROLES, staff_facility_for_patients
@@ -135,23 +134,11 @@ def patients_search_log(
     *, reader: PatientReader, patients: Sequence[Patient], request: HttpRequest | None
 ) -> None:
     """One `search` entry per patient listed (one INSERT, as patient_search does)."""
-    if not patients:
-        return
-    ip, channel = client_ip(request), request_channel(request)
-    rows: list[Any] = [
-        AccessEvent(
-            actor=reader.user,
-            actor_role=reader.actor_role,
-            facility=reader.facility,
-            patient_id=patient.pk,
-            action=AccessAction.SEARCH,
-            resource_type="Patient",
-            resource_id=str(patient.pk),
-            basis=reader.basis,
-            outcome=AccessOutcome.ALLOWED,
-            client_ip=ip,
-            channel=channel,
-        )
-        for patient in patients
-    ]
-    AccessEvent.objects.bulk_create(rows)
+    access_record_listed(
+        actor=reader.user,
+        patient_ids=[p.pk for p in patients],
+        basis=reader.basis,
+        facility=reader.facility,
+        actor_role=reader.actor_role,
+        request=request,
+    )
