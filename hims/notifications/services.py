@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from hims.notifications.sms import SMSError, sms_backend
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
+STALE_CLAIM = timedelta(minutes=5)
 
 
 def message_queue(
@@ -61,12 +63,14 @@ def message_deliver(*, message_id: int) -> bool:
     """Claim the message (conditional update: one worker wins), send it, record the outcome."""
     claimed = OutboxMessage.objects.filter(
         pk=message_id, status=MessageStatus.PENDING, attempts__lt=MAX_ATTEMPTS
-    ).update(status=MessageStatus.SENDING, attempts=F("attempts") + 1)
+    ).update(status=MessageStatus.SENDING, attempts=F("attempts") + 1, claimed_at=timezone.now())
     if not claimed:
         return False
     message = OutboxMessage.objects.get(pk=message_id)
     try:
-        provider_id = sms_backend().send(to=message.to, body=message.body)
+        provider_id = sms_backend().send(
+            to=message.to, body=message.body, reference=f"outbox-{message.pk}"
+        )
     except SMSError as error:
         status = MessageStatus.FAILED if message.attempts >= MAX_ATTEMPTS else MessageStatus.PENDING
         OutboxMessage.objects.filter(pk=message_id).update(
@@ -91,7 +95,12 @@ def message_deliver(*, message_id: int) -> bool:
 
 
 def message_deliver_pending(*, limit: int = 500) -> int:
-    """Sweep: deliver messages left pending (broker outage, crash). Run by Celery beat."""
+    """Sweep: deliver messages left pending (broker outage), and put back those a worker claimed
+    but never finished (it crashed mid-send). Run by Celery beat every minute. A message whose
+    worker was merely slow may then go twice: the gateway gets our message id to drop repeats."""
+    OutboxMessage.objects.filter(
+        status=MessageStatus.SENDING, claimed_at__lt=timezone.now() - STALE_CLAIM
+    ).update(status=MessageStatus.PENDING)
     ids = list(
         OutboxMessage.objects.filter(status=MessageStatus.PENDING, attempts__lt=MAX_ATTEMPTS)
         .order_by("created_at")

@@ -26,13 +26,15 @@ class SMSError(Exception):
 
 
 class SMSBackend(Protocol):
-    def send(self, *, to: str, body: str) -> str: ...
+    """`reference` is our outbox message id: a gateway that supports it drops a repeated send."""
+
+    def send(self, *, to: str, body: str, reference: str = "") -> str: ...
 
 
 class ConsoleBackend:
     """Prints each SMS to stdout with the number masked (the demo reads OTPs here)."""
 
-    def send(self, *, to: str, body: str) -> str:
+    def send(self, *, to: str, body: str, reference: str = "") -> str:
         message_id = f"console-{secrets.token_hex(6)}"
         sys.stdout.write(f"[SMS to {mask_mobile(to)}] {body}\n")
         sys.stdout.flush()
@@ -45,11 +47,17 @@ class FileBackend:
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path or settings.HIMS_SMS_FILE)
 
-    def send(self, *, to: str, body: str) -> str:
+    def send(self, *, to: str, body: str, reference: str = "") -> str:
         message_id = f"file-{secrets.token_hex(6)}"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         line = json.dumps(
-            {"id": message_id, "to": to, "body": body, "at": timezone.now().isoformat()},
+            {
+                "id": message_id,
+                "reference": reference,
+                "to": to,
+                "body": body,
+                "at": timezone.now().isoformat(),
+            },
             ensure_ascii=False,
         )
         with _file_lock, self.path.open("a", encoding="utf-8") as handle:
@@ -58,9 +66,9 @@ class FileBackend:
 
 
 class FileAndConsoleBackend(FileBackend):
-    def send(self, *, to: str, body: str) -> str:
-        message_id = super().send(to=to, body=body)
-        ConsoleBackend().send(to=to, body=body)
+    def send(self, *, to: str, body: str, reference: str = "") -> str:
+        message_id = super().send(to=to, body=body, reference=reference)
+        ConsoleBackend().send(to=to, body=body, reference=reference)
         return message_id
 
 

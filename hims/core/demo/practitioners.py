@@ -13,7 +13,8 @@ from hims.core.demo import facilities as data
 from hims.core.demo.names import DOCTOR_TITLE
 from hims.core.demo.people import SEED, Person, person_draw, unique_draw
 from hims.network.choices import District, PractitionerCouncil, PractitionerRoleCode
-from hims.network.models import Department, Facility, Practitioner, PractitionerRole, Speciality
+from hims.network.models import Department, Facility, Practitioner, PractitionerRole
+from hims.network.specialities import speciality_list_ensure
 
 QUALIFICATIONS: dict[str, tuple[str, ...]] = {
     "general-medicine": ("MBBS, MD (Medicine)", "MBBS, DNB (General Medicine)", "MBBS"),
@@ -185,7 +186,7 @@ def demo_practitioners_seed(
 ) -> dict[str, Practitioner]:
     """Create missing practitioners and their roles; return them by plan key."""
     plans = practitioner_plans()
-    specialities = Speciality.objects.in_bulk(field_name="code")
+    specialities = speciality_list_ensure()
     by_hpr = Practitioner.objects.in_bulk([p.hpr_id for p in plans], field_name="hpr_id")
     by_registration = {
         (practitioner.registration_council, practitioner.registration_number): practitioner

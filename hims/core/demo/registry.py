@@ -9,7 +9,8 @@ from decimal import Decimal
 from hims.core.demo import facilities as data
 from hims.core.demo.names import Pair
 from hims.network.choices import FacilityType, RolloutStatus, RoomKind
-from hims.network.models import Department, Facility, FacilityHours, Room, Speciality
+from hims.network.models import Department, Facility, FacilityHours, Room
+from hims.network.specialities import speciality_list_ensure
 
 
 def _coordinate(value: float) -> Decimal:
@@ -139,7 +140,7 @@ def demo_departments_seed(
     *, facilities: dict[str, Facility], created: Counter[str]
 ) -> dict[tuple[str, str], Department]:
     """Create missing departments; return them by (facility code, speciality code)."""
-    specialities = Speciality.objects.in_bulk(field_name="code")
+    specialities = speciality_list_ensure()
     existing = {
         (department.facility_id, department.speciality.code): department
         for department in Department.objects.filter(

@@ -11,6 +11,7 @@ from hims.network.models import (
     Room,
     Speciality,
 )
+from hims.network.specialities import speciality_list_ensure
 
 
 class FacilityFactory(factory.django.DjangoModelFactory):
@@ -30,7 +31,8 @@ class FacilityFactory(factory.django.DjangoModelFactory):
 
 
 def speciality(code: str = "general-medicine") -> Speciality:
-    return Speciality.objects.get(code=code)
+    # Transactional tests empty the database, data migrations included: ensure the master list.
+    return speciality_list_ensure()[code]
 
 
 class DepartmentFactory(factory.django.DjangoModelFactory):

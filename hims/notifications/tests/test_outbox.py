@@ -51,6 +51,9 @@ def test_a_message_is_delivered_once_however_often_delivery_runs(db, sms_file):
     assert message_deliver_pending() == 0
     lines = sms_file.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 1 and json.loads(lines[0])["to"] == MOBILE
+    assert (
+        json.loads(lines[0])["reference"] == f"outbox-{message.pk}"
+    )  # lets a gateway drop repeats
     message.refresh_from_db()
     assert (
         message.status == MessageStatus.SENT
@@ -62,7 +65,7 @@ def test_a_message_is_delivered_once_however_often_delivery_runs(db, sms_file):
 def test_a_failed_send_stays_pending_and_is_retried_then_given_up(db, settings, monkeypatch):
     message = _queue()
 
-    def refuse(self, *, to, body):  # type: ignore[no-untyped-def]
+    def refuse(self, *, to, body, reference=""):  # type: ignore[no-untyped-def]
         raise SMSError("gateway down")
 
     monkeypatch.setattr("hims.notifications.sms.FileBackend.send", refuse)
@@ -150,3 +153,35 @@ def test_a_real_celery_worker_delivers_the_outbox_message(sms_file, settings):
         fresh_connections()
     assert message.status == MessageStatus.SENT
     assert json.loads(sms_file.read_text().splitlines()[0])["to"] == MOBILE
+
+
+def test_a_message_whose_worker_died_mid_send_is_sent_by_the_sweep(db, sms_file):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    message = OutboxMessage.objects.create(
+        to=MOBILE,
+        template="otp",
+        language="en",
+        body="x",
+        dedupe_key="stuck",
+        status=MessageStatus.SENDING,
+        attempts=1,
+        claimed_at=timezone.now() - timedelta(minutes=6),
+    )
+    fresh = OutboxMessage.objects.create(
+        to=MOBILE,
+        template="otp",
+        language="en",
+        body="y",
+        dedupe_key="busy",
+        status=MessageStatus.SENDING,
+        attempts=1,
+        claimed_at=timezone.now(),
+    )
+    assert message_deliver_pending() == 1
+    message.refresh_from_db()
+    fresh.refresh_from_db()
+    assert message.status == MessageStatus.SENT and message.attempts == 2
+    assert fresh.status == MessageStatus.SENDING  # its worker may still be sending
