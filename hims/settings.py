@@ -238,6 +238,8 @@ HIMS_PUBLIC_URL = os.environ.get("HIMS_PUBLIC_URL", "http://127.0.0.1:8000")
 
 # Security (check --deploy clean when HIMS_DEBUG is off and HTTPS terminates at nginx).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies (nginx, a load balancer) append to X-Forwarded-For; 0 trusts none.
+HIMS_PROXY_COUNT = int(os.environ.get("HIMS_PROXY_COUNT", "0"))
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

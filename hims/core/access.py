@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from django.conf import settings
+
 from hims.core.choices import AccessAction, AccessBasis, AccessOutcome
 from hims.core.models import AccessEvent
 
@@ -21,12 +23,20 @@ if TYPE_CHECKING:
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address. X-Forwarded-For is trusted only for the number of proxies we run
+    (HIMS_PROXY_COUNT, 1 behind nginx); otherwise anyone could pick their own address and slip
+    past the per-address sign-in limits."""
     if request is None:
         return None
-    # Behind nginx, the proxy sets X-Forwarded-For; only its last hop is trusted (docs/deploy.md).
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    ip = forwarded.split(",")[-1].strip() if forwarded else request.META.get("REMOTE_ADDR")
-    return ip or None
+    proxies = settings.HIMS_PROXY_COUNT
+    forwarded = [
+        part.strip()
+        for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if part.strip()
+    ]
+    if proxies and len(forwarded) >= proxies:
+        return forwarded[-proxies] or None
+    return request.META.get("REMOTE_ADDR") or None
 
 
 def request_channel(request: HttpRequest | None) -> str:

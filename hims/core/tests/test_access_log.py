@@ -102,3 +102,18 @@ def test_control_without_the_trigger_the_update_goes_through(doctor, facility):
     assert AccessEvent.objects.get(pk=entry.pk).patient_id == 42
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE core_accessevent SET patient_id = 7")
+
+
+def test_a_client_cannot_choose_its_address_with_x_forwarded_for(settings):
+    from django.test import RequestFactory
+
+    from hims.core.access import client_ip
+
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR="1.2.3.4")
+    settings.HIMS_PROXY_COUNT = 0
+    assert client_ip(request) == "10.0.0.9"
+    settings.HIMS_PROXY_COUNT = 1  # behind nginx, which appends the real client address
+    chained = RequestFactory().get(
+        "/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.7"
+    )
+    assert client_ip(chained) == "203.0.113.7"
