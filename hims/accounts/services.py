@@ -191,3 +191,13 @@ def api_token_revoke(*, prefix: str) -> ApiToken:
         )
         token.refresh_from_db()
     return token
+
+
+def sign_in_records_prune() -> int:
+    """Forget failed sign-ins older than the throttle window and OTPs a day past expiry."""
+    now = timezone.now()
+    attempts, _detail = LoginAttempt.objects.filter(
+        at__lt=now - settings.HIMS_LOGIN_IP_WINDOW
+    ).delete()
+    codes, _detail = OneTimePassword.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()
+    return attempts + codes

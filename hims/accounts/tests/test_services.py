@@ -193,3 +193,19 @@ def test_token_of_a_switched_off_user_is_refused(clerk):
     _token, secret = api_token_create(user=clerk, name="counter")
     User.objects.filter(pk=clerk.pk).update(is_active=False)
     assert api_token_authenticate(secret=secret) is None
+
+
+def test_old_sign_in_records_are_pruned(clerk):
+    from hims.accounts.models import LoginAttempt
+    from hims.accounts.services import sign_in_records_prune
+
+    LoginAttempt.objects.create(client_ip="10.0.0.1", at=timezone.now() - timedelta(hours=1))
+    LoginAttempt.objects.create(client_ip="10.0.0.1")
+    OneTimePassword.objects.create(
+        mobile=MOBILE, code_hash="x", expires_at=timezone.now() - timedelta(days=2)
+    )
+    OneTimePassword.objects.create(
+        mobile=MOBILE, code_hash="y", expires_at=timezone.now() + timedelta(minutes=5)
+    )
+    assert sign_in_records_prune() == 2
+    assert LoginAttempt.objects.count() == 1 and OneTimePassword.objects.count() == 1

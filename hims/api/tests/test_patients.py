@@ -139,3 +139,23 @@ def test_a_user_without_a_patient_role_is_refused(client, db):
     _token, secret = api_token_create(user=user, name="x")
     response = client.get("/api/v1/patients?q=ramesh", HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert response.status_code == 403
+
+
+def test_idempotency_keys_expire_after_a_day(client, headers):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from hims.core.idempotency import idempotency_keys_expire
+    from hims.core.models import IdempotencyKey
+
+    _post(client, registration(), headers, HTTP_IDEMPOTENCY_KEY="old")
+    _post(
+        client,
+        registration(name="Ravi Verma", mobile="9811100077"),
+        headers,
+        HTTP_IDEMPOTENCY_KEY="new",
+    )
+    IdempotencyKey.objects.filter(key="old").update(created_at=timezone.now() - timedelta(hours=25))
+    assert idempotency_keys_expire() == 1
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]
