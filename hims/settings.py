@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "hims.accounts",
     "hims.network",
     "hims.patients",
+    "hims.scheduling",
     "hims.notifications",
     "hims.fhir",
     "hims.api",
