@@ -15,4 +15,5 @@ app.conf.beat_schedule = {
     "outbox-sweep": {"task": "notifications.deliver_pending", "schedule": 60.0},
     "sign-in-records-prune": {"task": "accounts.prune_sign_in_records", "schedule": 3600.0},
     "idempotency-keys-expire": {"task": "core.expire_idempotency_keys", "schedule": 3600.0},
+    "slots-generate": {"task": "scheduling.generate_slots", "schedule": 3600.0},
 }

@@ -232,6 +232,8 @@ HIMS_ABDM_GATEWAY_TOKEN = os.environ.get(
     "HIMS_ABDM_GATEWAY_TOKEN", "local-abdm-gateway" if LOCAL_DEFAULT else ""
 )
 HIMS_SCAN_SHARE_TOKEN_MINUTES = int(os.environ.get("HIMS_SCAN_SHARE_TOKEN_MINUTES", "30"))
+# Slots are generated this many days ahead (a scheduled job and on demand).
+HIMS_SLOT_WINDOW_DAYS = int(os.environ.get("HIMS_SLOT_WINDOW_DAYS", "14"))
 
 # Identifier checks (reference/india-health.md): operators may relax the ABHA Luhn check.
 HIMS_ABHA_LUHN = env_bool("HIMS_ABHA_LUHN", True)

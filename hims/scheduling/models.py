@@ -11,6 +11,66 @@ from django.utils.translation import gettext_lazy as _
 from hims.scheduling.choices import ACTIVE_STATUSES, AppointmentStatus, QuotaChannel
 
 
+class ScheduleSession(models.Model):
+    """A weekly OPD session of a department (optionally one practitioner): e.g. Mon-Sat
+    09:00-13:00 in 10-minute slots, with places per slot kept per channel."""
+
+    department = models.ForeignKey(
+        "network.Department", on_delete=models.CASCADE, related_name="sessions"
+    )
+    practitioner = models.ForeignKey(
+        "network.Practitioner",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="sessions",
+    )
+    weekdays = models.CharField(
+        _("weekdays"),
+        max_length=7,
+        default="012345",
+        help_text=_(
+            "Days the session runs: 0 is Monday, 6 is Sunday; e.g. 012345 for Monday to Saturday."
+        ),
+    )
+    starts = models.TimeField(_("from"))
+    ends = models.TimeField(_("until"))
+    slot_minutes = models.PositiveSmallIntegerField(_("slot length (minutes)"), default=10)
+    online_places = models.PositiveSmallIntegerField(_("online places per slot"), default=2)
+    counter_places = models.PositiveSmallIntegerField(_("counter places per slot"), default=1)
+    priority_places = models.PositiveSmallIntegerField(_("priority places per slot"), default=0)
+    follow_up_places = models.PositiveSmallIntegerField(_("follow-up places per slot"), default=0)
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("OPD session")
+        verbose_name_plural = _("OPD sessions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends__gt=F("starts")), name="session_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(slot_minutes__gte=2, slot_minutes__lte=240), name="session_slot_length"
+            ),
+            models.CheckConstraint(
+                condition=Q(weekdays__regex=r"^[0-6]{1,7}$"), name="session_weekdays_format"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department} {self.starts:%H:%M}-{self.ends:%H:%M}"
+
+    def places(self) -> dict[str, int]:
+        return {
+            QuotaChannel.ONLINE: self.online_places,
+            QuotaChannel.COUNTER: self.counter_places,
+            QuotaChannel.PRIORITY: self.priority_places,
+            QuotaChannel.FOLLOW_UP: self.follow_up_places,
+        }
+
+
 class Slot(models.Model):
     """A time at which a department (and optionally one practitioner) sees patients."""
 
@@ -29,6 +89,9 @@ class Slot(models.Model):
     ends_at = models.DateTimeField(_("ends"))
     day = models.DateField(_("day"))  # local date of starts_at, for per-day rules and indexes
     is_blocked = models.BooleanField(_("blocked (leave, holiday)"), default=False)
+    session = models.ForeignKey(
+        ScheduleSession, on_delete=models.SET_NULL, null=True, blank=True, related_name="slots"
+    )
 
     class Meta:
         verbose_name = _("slot")

@@ -8,6 +8,7 @@ CHECK constraint on SlotQuota would stop any other code path that tried to overb
 from __future__ import annotations
 
 import secrets
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hims.core.errors import Conflict, NotFound
 from hims.scheduling.choices import AppointmentStatus, QuotaChannel
-from hims.scheduling.models import Appointment, Slot, SlotQuota
+from hims.scheduling.models import Appointment, ScheduleSession, Slot, SlotQuota
 
 if TYPE_CHECKING:
     from hims.accounts.models import User
@@ -98,3 +99,51 @@ def slot_get(*, slot_id: int) -> Slot:
     if slot is None:
         raise NotFound(_("No such slot."))
     return slot
+
+
+def slots_generate(*, start: date, days: int) -> int:
+    """Create the slots of every active session for `days` days from `start`; running it again
+    creates nothing (the unique slot-time constraints decide, not a prior read)."""
+    created = 0
+    zone = timezone.get_current_timezone()
+    sessions = ScheduleSession.objects.filter(is_active=True).select_related("department")
+    for session in sessions:
+        for offset in range(days):
+            day = start + timedelta(days=offset)
+            if str(day.weekday()) not in session.weekdays or day < session.valid_from:
+                continue
+            if session.valid_until and day > session.valid_until:
+                continue
+            moment = datetime.combine(day, session.starts, tzinfo=zone)
+            end_of_session = datetime.combine(day, session.ends, tzinfo=zone)
+            step = timedelta(minutes=session.slot_minutes)
+            while moment + step <= end_of_session:
+                created += _slot_create(
+                    session=session, day=day, starts_at=moment, ends_at=moment + step
+                )
+                moment += step
+    return created
+
+
+def _slot_create(
+    *, session: ScheduleSession, day: date, starts_at: datetime, ends_at: datetime
+) -> int:
+    try:
+        with transaction.atomic():
+            slot = Slot.objects.create(
+                facility_id=session.department.facility_id,
+                department_id=session.department_id,
+                practitioner_id=session.practitioner_id,
+                session=session,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                day=day,
+            )
+            SlotQuota.objects.bulk_create(
+                SlotQuota(slot=slot, channel=channel, capacity=places)
+                for channel, places in session.places().items()
+                if places
+            )
+    except IntegrityError:
+        return 0  # already generated
+    return 1
