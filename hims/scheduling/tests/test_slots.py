@@ -54,3 +54,16 @@ def test_sessions_outside_their_validity_or_inactive_make_no_slots(department):
     _session(department, is_active=False, starts=time(11, 0), ends=time(12, 0))
     assert slots_generate(start=date(2026, 12, 7), days=7) == 4
     assert set(Slot.objects.values_list("day", flat=True)) == {date(2026, 12, 10)}
+
+
+def test_facility_admin_sees_only_their_sessions(
+    client, facility_admin, department, other_facility
+):
+    from hims.network.tests.factories import DepartmentFactory
+
+    _session(department)
+    _session(DepartmentFactory(facility=other_facility), starts=time(14, 0), ends=time(15, 0))
+    client.force_login(facility_admin)
+    page = client.get("/admin/scheduling/schedulesession/").content.decode()
+    assert "09:00" in page or "9 a.m." in page
+    assert "2 p.m." not in page and "14:00" not in page
