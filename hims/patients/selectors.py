@@ -186,7 +186,8 @@ def patient_list_recent(
 def _name_results(patients: QuerySet[Patient], *, key: str, limit: int) -> list[Patient]:
     """Exact-sounding names first, then the similar keys in their ranking, each through the
     (name_key, birth_date) index. A common name (Sunita Devi: 92,000 of a crore) fills the page
-    from its own key; rarer ones take a few more short index scans."""
+    from its own key; rarer ones take a few more short index scans. Ordered as the index is
+    (name_key, birth_date): ordering by name would sort all 92,000 rows of a common key."""
     ranked = [key, *[k for k in name_keys_like(key=key) if k != key]]
     results: list[Patient] = []
     for position, candidate in enumerate(ranked):
@@ -196,7 +197,7 @@ def _name_results(patients: QuerySet[Patient], *, key: str, limit: int) -> list[
             results.extend(patients.filter(name_key__in=ranked[position:])[: limit - len(results)])
             break
         results.extend(
-            patients.filter(name_key=candidate).order_by("name", "pk")[: limit - len(results)]
+            patients.filter(name_key=candidate).order_by("birth_date", "pk")[: limit - len(results)]
         )
     return results
 
