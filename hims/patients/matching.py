@@ -120,19 +120,19 @@ def candidate_score(*, data: dict[str, Any], patient: Patient, similar_keys: set
     if data.get("abha_number") and data["abha_number"] == patient.abha_number:
         add(100, _("same ABHA number"))
     if data.get("mobile") and data["mobile"] == patient.mobile:
-        add(30, _("same mobile number"))
+        add(35, _("same mobile number"))
     key = name_key(data.get("name", ""))
     if key and key == patient.name_key:
-        add(40, _("same name"))
+        add(30, _("same name"))
     elif patient.name_key in similar_keys:
-        add(25, _("similar name"))
+        add(15, _("similar name"))
     born = data.get("birth_date")
     if born:
         estimated = data.get("birth_date_is_estimated") or patient.birth_date_is_estimated
         if born == patient.birth_date and not estimated:
             add(25, _("same date of birth"))
         elif _years_apart(born, patient.birth_date) <= (1 if estimated else 0):
-            add(15, _("same year of birth"))
+            add(10, _("same year of birth"))
         elif _years_apart(born, patient.birth_date) <= 3:
             add(5, _("similar age"))
         elif _years_apart(born, patient.birth_date) > 10:
