@@ -38,21 +38,43 @@ def membership_list_for_user(*, user: AnyUser) -> QuerySet[Membership]:
     )
 
 
+_MEMBERSHIPS_ATTR = "_hims_memberships"
+
+
+def memberships_of(user: AnyUser) -> list[Membership]:
+    """The user's active memberships, read once per user object (one query per request: the
+    request's user is loaded afresh for every request). Call `memberships_forget` after changing
+    a user's memberships in the same request."""
+    if not user.is_authenticated or user.kind != UserKind.STAFF:
+        return []
+    cached = getattr(user, _MEMBERSHIPS_ATTR, None)
+    if cached is None:
+        cached = list(membership_list_for_user(user=user))
+        setattr(user, _MEMBERSHIPS_ATTR, cached)
+    return cached
+
+
+def memberships_forget(user: AnyUser) -> None:
+    if hasattr(user, _MEMBERSHIPS_ATTR):
+        delattr(user, _MEMBERSHIPS_ATTR)
+
+
+def _network_wide(user: AnyUser, roles: Collection[str] | None) -> bool:
+    return bool(user.is_superuser) or any(
+        m.facility_id is None and (roles is None or m.role in roles) for m in memberships_of(user)
+    )
+
+
 def user_is_network_admin(*, user: AnyUser) -> bool:
     if not user.is_authenticated:
         return False
-    return (
-        user.is_superuser
-        or Membership.objects.active()
-        .filter(user=user, role=Role.NETWORK_ADMIN, facility__isnull=True)
-        .exists()
+    return user.is_superuser or any(
+        m.role == Role.NETWORK_ADMIN and m.facility_id is None for m in memberships_of(user)
     )
 
 
 def user_roles(*, user: AnyUser) -> set[str]:
-    if not user.is_authenticated or user.kind != UserKind.STAFF:
-        return set()
-    return set(Membership.objects.active().filter(user=user).values_list("role", flat=True))
+    return {m.role for m in memberships_of(user)}
 
 
 def facility_list_for_user(
@@ -66,25 +88,55 @@ def facility_list_for_user(
 
     if not user.is_authenticated or user.kind != UserKind.STAFF:
         return Facility.objects.none()
-    memberships = Membership.objects.active().filter(user=user)
-    if roles is not None:
-        memberships = memberships.filter(role__in=roles)
-    if user.is_superuser or memberships.filter(facility__isnull=True).exists():
+    if _network_wide(user, roles):
         return Facility.objects.all()
-    return Facility.objects.filter(pk__in=memberships.values("facility_id"))
+    return Facility.objects.filter(pk__in=_own_facility_ids(user, roles))
+
+
+def _own_facility_ids(user: AnyUser, roles: Collection[str] | None) -> set[int]:
+    return {
+        m.facility_id
+        for m in memberships_of(user)
+        if m.facility_id is not None and (roles is None or m.role in roles)
+    }
 
 
 def facility_ids_for_user(*, user: AnyUser, roles: Collection[str] | None = None) -> set[int]:
-    return set(facility_list_for_user(user=user, roles=roles).values_list("pk", flat=True))
+    if _network_wide(user, roles):
+        return set(facility_list_for_user(user=user, roles=roles).values_list("pk", flat=True))
+    return _own_facility_ids(user, roles)
 
 
-def user_has_role_at(*, user: AnyUser, facility_id: int, roles: set[str]) -> bool:
-    return facility_id in facility_ids_for_user(user=user, roles=roles)
+def user_has_role_at(*, user: AnyUser, facility_id: int, roles: Collection[str]) -> bool:
+    """Whether the user holds one of `roles` at the facility (or network-wide); no query once the
+    user's memberships are read."""
+    if not user.is_authenticated or user.kind != UserKind.STAFF:
+        return False
+    return _network_wide(user, roles) or facility_id in _own_facility_ids(user, roles)
+
+
+def facility_for_user(
+    *, user: AnyUser, roles: Collection[str], facility_id: int | None = None
+) -> Facility | None:
+    """The facility the user acts for with one of `roles`: `facility_id` if they may (else None),
+    or their first such facility. Network-wide roles may act for any facility."""
+    from hims.network.models import Facility
+
+    own = sorted(
+        (m for m in memberships_of(user) if m.facility is not None and m.role in roles),
+        key=lambda m: m.facility_id or 0,
+    )
+    for m in own:
+        if facility_id is None or m.facility_id == facility_id:
+            return m.facility
+    if facility_id is not None and _network_wide(user, roles):
+        return Facility.objects.filter(pk=facility_id).first()
+    return None
 
 
 def membership_active(*, user: AnyUser, chosen_id: int | None) -> Membership | None:
     """The membership the user is working as now: the one chosen on the home page, else the first."""
-    memberships = list(membership_list_for_user(user=user))
+    memberships = memberships_of(user)
     return next(
         (m for m in memberships if m.pk == chosen_id), memberships[0] if memberships else None
     )

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from hims.accounts.models import User
-from hims.accounts.selectors import facility_list_for_user, user_is_network_admin
+from hims.accounts.selectors import facility_for_user, user_is_network_admin
 from hims.core.errors import AccessDenied
 from hims.core.idempotency import idempotent_call
 from hims.network.models import Facility
@@ -107,14 +107,17 @@ def _staff(request: HttpRequest) -> tuple[User, Facility | None]:
     user = request.user
     if not isinstance(user, User) or not user.is_authenticated or user.is_patient:
         raise AccessDenied(_("This API is for network staff."))
-    facilities = facility_list_for_user(user=user, roles=PATIENT_ROLES)
     wanted = request.headers.get(FACILITY_HEADER, "").strip()
     if wanted:
-        facility = facilities.filter(pk=int(wanted)).first() if wanted.isdigit() else None
+        facility = (
+            facility_for_user(user=user, roles=PATIENT_ROLES, facility_id=int(wanted))
+            if wanted.isdigit()
+            else None
+        )
         if facility is None:
             raise AccessDenied(_("You do not work with patient records at that facility."))
         return user, facility
-    facility = facilities.order_by("pk").first()
+    facility = facility_for_user(user=user, roles=PATIENT_ROLES)
     if facility is None and not user_is_network_admin(user=user):
         raise AccessDenied(_("Your role does not include work with patient records."))
     return user, facility

@@ -7,7 +7,7 @@ from ninja import Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from hims.accounts.models import User
-from hims.accounts.selectors import facility_list_for_user, membership_list_for_user
+from hims.accounts.selectors import facility_list_for_user, memberships_of
 from hims.api.schemas import (
     DepartmentOut,
     FacilityOut,
@@ -59,7 +59,7 @@ def me(request: HttpRequest) -> MeOut:
             facility_name=m.facility.name if m.facility else None,
             department_id=m.department_id,
         )
-        for m in membership_list_for_user(user=user)
+        for m in memberships_of(user)
     ]
     return MeOut(
         username=user.username,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hims.accounts.choices import Role
-from hims.accounts.selectors import facility_ids_for_user, user_is_network_admin
+from hims.accounts.selectors import user_has_role_at, user_is_network_admin
 from hims.core.access import access_record_listed, access_record_patient
 from hims.core.choices import AccessAction, AccessBasis
 from hims.core.errors import AccessDenied, NotFound
@@ -101,8 +101,9 @@ def staff_facility_for_patients(*, user: User, facility: Facility | None) -> Fac
         if user_is_network_admin(user=user):
             return None
         raise AccessDenied(_("Your role does not include work with patient records here."))
-    allowed = facility_ids_for_user(user=user, roles=PATIENT_ROLES | {Role.NETWORK_ADMIN})
-    if facility.pk not in allowed:
+    if not user_has_role_at(
+        user=user, facility_id=facility.pk, roles=PATIENT_ROLES | {Role.NETWORK_ADMIN}
+    ):
         raise AccessDenied(_("Your role does not include work with patient records here."))
     return facility
 

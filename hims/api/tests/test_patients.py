@@ -159,3 +159,15 @@ def test_idempotency_keys_expire_after_a_day(client, headers):
     IdempotencyKey.objects.filter(key="old").update(created_at=timezone.now() - timedelta(hours=25))
     assert idempotency_keys_expire() == 1
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]
+
+
+def test_a_lookup_reads_the_token_memberships_and_patient_once_each(
+    client, headers, django_assert_max_num_queries
+):
+    patient = make_patient(name="Sunita Devi", gender="female", birth_date="1985-03-12")
+    client.get(f"/api/v1/patients/{patient.uhid}", **headers)  # the token's last use is stamped
+    # token + user, memberships, patient, the access-log insert (and the transaction around it)
+    with django_assert_max_num_queries(6) as captured:
+        assert client.get(f"/api/v1/patients/{patient.uhid}", **headers).status_code == 200
+    statements = [q["sql"] for q in captured.captured_queries]
+    assert sum("accounts_membership" in sql for sql in statements) == 1

@@ -20,7 +20,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from hims.accounts.choices import UserKind
-from hims.accounts.selectors import membership_list_for_user, user_is_network_admin
+from hims.accounts.selectors import memberships_of, user_is_network_admin
 from hims.core.access import access_record, access_record_listed
 from hims.core.choices import AccessAction, AccessBasis, AccessOutcome
 from hims.core.errors import AccessDenied
@@ -77,11 +77,7 @@ def patient_reader_for(*, user: User) -> PatientReader:
             raise forbidden(_("This patient account has no mobile number."))
         return PatientReader(user=user, facility=None, is_patient=True)
     membership = next(
-        (
-            m
-            for m in membership_list_for_user(user=user)
-            if m.role in PATIENT_ROLES and m.facility is not None
-        ),
+        (m for m in memberships_of(user) if m.role in PATIENT_ROLES and m.facility is not None),
         None,
     )
     if membership is not None:
