@@ -8,7 +8,15 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hims.scheduling.choices import ACTIVE_STATUSES, AppointmentStatus, QuotaChannel
+from hims.scheduling.choices import (
+    ACTIVE_STATUSES,
+    OPEN_TOKEN_STATUSES,
+    AppointmentEventKind,
+    AppointmentStatus,
+    QuotaChannel,
+    TokenCategory,
+    TokenStatus,
+)
 
 
 class ScheduleSession(models.Model):
@@ -40,6 +48,25 @@ class ScheduleSession(models.Model):
     counter_places = models.PositiveSmallIntegerField(_("counter places per slot"), default=1)
     priority_places = models.PositiveSmallIntegerField(_("priority places per slot"), default=0)
     follow_up_places = models.PositiveSmallIntegerField(_("follow-up places per slot"), default=0)
+    fee = models.DecimalField(
+        _("OPD fee (₹)"),
+        max_digits=7,
+        decimal_places=2,
+        default=0,
+        help_text=_(
+            "Charged at the counter; senior citizens, children under 5 and persons with "
+            "disabilities are exempt."
+        ),
+    )
+    online_release_minutes = models.PositiveSmallIntegerField(
+        _("release unused online places (minutes before the session)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Online places still free this long before the session starts go to the "
+            "counter. Empty: never released."
+        ),
+    )
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -92,6 +119,7 @@ class Slot(models.Model):
     session = models.ForeignKey(
         ScheduleSession, on_delete=models.SET_NULL, null=True, blank=True, related_name="slots"
     )
+    online_released_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("slot")
@@ -161,6 +189,12 @@ class Appointment(models.Model):
     )
     booked_at = models.DateTimeField(default=timezone.now)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
+    # A deliberate overbooking by a facility administrator: the place was added for it.
+    overbook_reason = models.CharField(_("reason for overbooking"), max_length=200, blank=True)
+    rescheduled_from = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="rescheduled_to"
+    )
 
     class Meta:
         verbose_name = _("appointment")
@@ -175,3 +209,138 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+class ScheduleBlock(models.Model):
+    """Leave or a holiday: no OPD for a department (or one practitioner) over some days. Its
+    bookings are moved to the next free place or cancelled, each patient told."""
+
+    facility = models.ForeignKey("network.Facility", on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(
+        "network.Department", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    practitioner = models.ForeignKey(
+        "network.Practitioner", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    first_day = models.DateField(_("from"))
+    last_day = models.DateField(_("until"))
+    reason = models.CharField(_("reason"), max_length=200)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    moved = models.PositiveIntegerField(default=0)
+    cancelled = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("leave or holiday")
+        verbose_name_plural = _("leave and holidays")
+        ordering = ["-first_day"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_day__gte=F("first_day")), name="block_days_in_order"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_day}-{self.last_day} {self.reason}"
+
+
+class AppointmentEvent(models.Model):
+    """What happened to a booking, by whom: booked, overbooked, moved, cancelled, checked in."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=AppointmentEventKind.choices)
+    actor = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    detail = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.appointment_id} {self.kind}"
+
+
+class QueueDay(models.Model):
+    """One queue on one day: a department's OPD, or the facility's registration counter
+    (department empty). Holds the token counter (advanced in the transaction that writes the
+    token, so numbers are gap-free) and a version every change bumps, which boards watch."""
+
+    facility = models.ForeignKey("network.Facility", on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(
+        "network.Department", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    day = models.DateField()
+    last_number = models.PositiveIntegerField(default=0)
+    version = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facility", "department", "day"],
+                condition=Q(department__isnull=False),
+                name="queue_day_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["facility", "day"],
+                condition=Q(department__isnull=True),
+                name="queue_day_unique_registration",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facility_id}/{self.department_id or 'registration'} {self.day}"
+
+
+class QueueToken(models.Model):
+    """A patient's place in a queue today. Called in `sort_at` order (STYLE: the rule is in
+    `hims.scheduling.queues`)."""
+
+    queue = models.ForeignKey(QueueDay, on_delete=models.PROTECT, related_name="tokens")
+    number = models.PositiveIntegerField()
+    category = models.CharField(max_length=12, choices=TokenCategory.choices)
+    label = models.CharField(_("token"), max_length=12)  # prefix and number, e.g. S-014
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, null=True, blank=True, related_name="tokens"
+    )
+    appointment = models.OneToOneField(
+        Appointment, on_delete=models.PROTECT, null=True, blank=True, related_name="token"
+    )
+    status = models.CharField(
+        max_length=12, choices=TokenStatus.choices, default=TokenStatus.WAITING
+    )
+    sort_at = models.DateTimeField()
+    room = models.ForeignKey(
+        "network.Room", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    issued_at = models.DateTimeField(default=timezone.now)
+    issued_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    called_at = models.DateTimeField(null=True, blank=True)
+    call_count = models.PositiveSmallIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    transferred_to = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="transferred_from"
+    )
+
+    class Meta:
+        verbose_name = _("queue token")
+        constraints = [
+            models.UniqueConstraint(fields=["queue", "number"], name="token_unique_number"),
+            models.UniqueConstraint(
+                fields=["queue", "patient"],
+                condition=Q(status__in=OPEN_TOKEN_STATUSES),
+                name="token_one_open_per_patient",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["queue", "status", "sort_at"], name="token_queue_order"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
