@@ -234,6 +234,13 @@ HIMS_ABDM_GATEWAY_TOKEN = os.environ.get(
 HIMS_SCAN_SHARE_TOKEN_MINUTES = int(os.environ.get("HIMS_SCAN_SHARE_TOKEN_MINUTES", "30"))
 # Slots are generated this many days ahead (a scheduled job and on demand).
 HIMS_SLOT_WINDOW_DAYS = int(os.environ.get("HIMS_SLOT_WINDOW_DAYS", "14"))
+# Booking opens this many days ahead and closes online this many minutes before the slot; one
+# patient login (a mobile, a family) holds at most this many upcoming bookings.
+HIMS_BOOKING_OPENS_DAYS = int(os.environ.get("HIMS_BOOKING_OPENS_DAYS", str(HIMS_SLOT_WINDOW_DAYS)))
+HIMS_BOOKING_CLOSES_MINUTES = int(os.environ.get("HIMS_BOOKING_CLOSES_MINUTES", "30"))
+HIMS_BOOKINGS_PER_MOBILE = int(os.environ.get("HIMS_BOOKINGS_PER_MOBILE", "4"))
+# A booked patient who arrives this late is queued by arrival time, like a walk-in.
+HIMS_QUEUE_LATE_MINUTES = int(os.environ.get("HIMS_QUEUE_LATE_MINUTES", "15"))
 
 # Identifier checks (reference/india-health.md): operators may relax the ABHA Luhn check.
 HIMS_ABHA_LUHN = env_bool("HIMS_ABHA_LUHN", True)

@@ -12,6 +12,22 @@ TEMPLATES = {
     "otp": _(
         "HIMS Delhi: your sign-in code is %(code)s. It expires in %(minutes)s minutes. Do not share it with anyone."
     ),
+    # Translators: SMS after an OPD booking. Keep short.
+    "appointment_booked": _(
+        "HIMS Delhi: OPD booked, %(department)s, %(facility)s, %(when)s. Ref %(reference)s. Slip: %(slip_url)s"
+    ),
+    # Translators: SMS when an OPD booking was moved to another time.
+    "appointment_moved": _(
+        "HIMS Delhi: your OPD booking %(previous)s was moved to %(when)s, %(department)s, %(facility)s. New ref %(reference)s. Slip: %(slip_url)s"
+    ),
+    # Translators: SMS when an OPD booking was cancelled.
+    "appointment_cancelled": _(
+        "HIMS Delhi: your OPD booking %(reference)s (%(department)s, %(when)s) is cancelled. Book again: %(book_url)s"
+    ),
+    # Translators: SMS the day before an OPD appointment.
+    "appointment_reminder": _(
+        "HIMS Delhi: reminder, OPD tomorrow %(when)s, %(department)s, %(facility)s. Ref %(reference)s. Slip: %(slip_url)s"
+    ),
 }
 
 

@@ -153,6 +153,8 @@ class SlotQuota(models.Model):
     channel = models.CharField(_("channel"), max_length=10, choices=QuotaChannel.choices)
     capacity = models.PositiveSmallIntegerField(_("places"))
     booked = models.PositiveSmallIntegerField(_("booked"), default=0)
+    # Closed by a leave or holiday block: bookings are refused by the same conditional UPDATE.
+    is_open = models.BooleanField(_("open"), default=True)
 
     class Meta:
         verbose_name = _("slot quota")

@@ -11,11 +11,24 @@ from django.utils import timezone
 
 from hims.patients.tests.factories import make_patient
 from hims.scheduling.models import Appointment, Slot, SlotQuota
-from hims.scheduling.services import AlreadyBooked, SlotFull, appointment_book, appointment_cancel
+from hims.scheduling.services import (
+    AlreadyBooked,
+    BookingClosed,
+    SlotFull,
+    appointment_book,
+    appointment_cancel,
+    schedule_block,
+    slot_get,
+)
+
+
+def _day_after_tomorrow_at_nine() -> datetime:
+    day = timezone.localdate() + timedelta(days=2)
+    return timezone.make_aware(datetime.combine(day, datetime.min.time())) + timedelta(hours=9)
 
 
 def _slot(department, *, capacity: int = 2, minutes: int = 0) -> Slot:  # type: ignore[no-untyped-def]
-    start = timezone.make_aware(datetime(2026, 12, 10, 9, 0)) + timedelta(minutes=minutes)
+    start = _day_after_tomorrow_at_nine() + timedelta(minutes=minutes)
     slot = Slot.objects.create(
         facility=department.facility,
         department=department,
@@ -64,9 +77,18 @@ def test_cancelling_frees_the_place_at_once_and_twice_is_harmless(department):
 
 def test_a_blocked_slot_takes_no_bookings(department):
     slot = _slot(department)
-    Slot.objects.filter(pk=slot.pk).update(is_blocked=True)
-    with pytest.raises(SlotFull):
+    schedule_block(
+        facility_id=department.facility_id,
+        department_id=department.pk,
+        first_day=slot.day,
+        last_day=slot.day,
+        reason="Holiday",
+        actor=None,
+    )
+    with pytest.raises(SlotFull):  # a page loaded before the block: the closed quota refuses
         appointment_book(slot=slot, patient=make_patient())
+    with pytest.raises(BookingClosed):
+        appointment_book(slot=slot_get(slot_id=slot.pk), patient=make_patient())
 
 
 def test_the_database_refuses_overbooking_from_any_code_path(department):
