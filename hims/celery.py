@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hims.settings")
 
@@ -16,4 +17,10 @@ app.conf.beat_schedule = {
     "sign-in-records-prune": {"task": "accounts.prune_sign_in_records", "schedule": 3600.0},
     "idempotency-keys-expire": {"task": "core.expire_idempotency_keys", "schedule": 3600.0},
     "slots-generate": {"task": "scheduling.generate_slots", "schedule": 3600.0},
+    "online-places-release": {"task": "scheduling.release_online_places", "schedule": 300.0},
+    # 18:00 in Delhi (CELERY_TIMEZONE follows TIME_ZONE).
+    "appointment-reminders": {
+        "task": "scheduling.send_reminders",
+        "schedule": crontab(hour=18, minute=0),
+    },
 }

@@ -189,3 +189,39 @@ def desktop(browser):  # type: ignore[no-untyped-def]
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def real_celery_worker(settings):  # type: ignore[no-untyped-def]
+    """A Celery worker (solo pool, in this process) on the real Redis broker; yields the app.
+    Tasks sent during the test are run by it, not eagerly."""
+    from celery.contrib.testing.worker import start_worker
+
+    import hims.notifications.tasks
+    import hims.scheduling.tasks  # noqa: F401 (registers the tasks the worker runs)
+    from hims.celery import app
+
+    broker = os.environ.get("HIMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+
+    def fresh_connections() -> None:
+        # Earlier tests may have made producer pools for the in-memory broker; drop them.
+        app.close()
+        app.amqp._producer_pool = None
+
+    fresh_connections()
+    app.conf.update(
+        broker_url=broker,
+        result_backend=None,
+        task_always_eager=False,
+        broker_connection_retry=False,
+        broker_connection_max_retries=1,
+    )
+    try:
+        with start_worker(
+            app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10
+        ):
+            yield app
+    finally:
+        app.conf.update(task_always_eager=True, broker_url="memory://")
+        fresh_connections()

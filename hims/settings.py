@@ -131,9 +131,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-elif TESTING:
-    # Lets the test runner empty the append-only access log between tests (see core migration 0002).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c hims.test_database=on"
+else:
+    # A request waiting this long for a row lock (a booking rush on one slot) is answered "busy,
+    # try again" (503) instead of piling up; HIMS_DB_LOCK_TIMEOUT_MS=0 waits forever.
+    _pg_options = f"-c lock_timeout={int(os.environ.get('HIMS_DB_LOCK_TIMEOUT_MS', '3000'))}"
+    if TESTING:
+        # Lets the test runner empty the append-only access log between tests (core migration 0002).
+        _pg_options += " -c hims.test_database=on"
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = _pg_options
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -241,6 +246,10 @@ HIMS_BOOKING_CLOSES_MINUTES = int(os.environ.get("HIMS_BOOKING_CLOSES_MINUTES", 
 HIMS_BOOKINGS_PER_MOBILE = int(os.environ.get("HIMS_BOOKINGS_PER_MOBILE", "4"))
 # A booked patient who arrives this late is queued by arrival time, like a walk-in.
 HIMS_QUEUE_LATE_MINUTES = int(os.environ.get("HIMS_QUEUE_LATE_MINUTES", "15"))
+# Queue boards and a patient's page: server-sent events poll the queue's version this often and
+# end after this long (the browser reconnects), so a call shows within about half a second.
+HIMS_SSE_POLL_SECONDS = float(os.environ.get("HIMS_SSE_POLL_SECONDS", "0.4"))
+HIMS_SSE_MAX_SECONDS = float(os.environ.get("HIMS_SSE_MAX_SECONDS", "55"))
 
 # Identifier checks (reference/india-health.md): operators may relax the ABHA Luhn check.
 HIMS_ABHA_LUHN = env_bool("HIMS_ABHA_LUHN", True)

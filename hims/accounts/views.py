@@ -49,6 +49,9 @@ def _remember_language(request: HttpRequest, response: HttpResponse, user: User)
             User.objects.filter(pk=user.pk).update(preferred_language=current)
 
 
+PATIENT_NEXT_KEY = "patient_next"
+
+
 def patient_login(request: HttpRequest) -> HttpResponse:
     """Step 1: the patient gives a mobile number and gets a code by SMS."""
     form = MobileForm(request.POST or None)
@@ -60,6 +63,11 @@ def patient_login(request: HttpRequest) -> HttpResponse:
             form.add_error("mobile", str(error))
         else:
             request.session[PATIENT_MOBILE_KEY] = mobile
+            wanted = request.POST.get("next") or request.GET.get("next") or ""
+            if url_has_allowed_host_and_scheme(
+                wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            ):
+                request.session[PATIENT_NEXT_KEY] = wanted
             return redirect("accounts:patient-verify")
     return render(request, "accounts/patient_login.html", {"form": form})
 
@@ -76,8 +84,9 @@ def patient_verify(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             form.add_error("code", str(error))
         else:
+            next_url = request.session.pop(PATIENT_NEXT_KEY, "")
             login(request, user, backend="hims.accounts.backends.ThrottledModelBackend")
-            response = redirect("core:home")
+            response = redirect(next_url or "core:home")
             _remember_language(request, response, user)
             return response
     return render(

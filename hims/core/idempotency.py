@@ -12,9 +12,11 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.request import RawPostDataException
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -28,12 +30,19 @@ KEEP = timedelta(hours=24)
 
 def _fingerprint(request: HttpRequest) -> str:
     method = (request.method or "").encode()
-    return hashlib.sha256(method + request.path.encode() + b"\n" + request.body).hexdigest()
+    try:
+        body = request.body
+    except RawPostDataException:  # a multipart form already parsed: its fields stand for it
+        body = urlencode(sorted(request.POST.lists()), doseq=True).encode()
+    return hashlib.sha256(method + request.path.encode() + b"\n" + body).hexdigest()
 
 
-def idempotent_call(request: HttpRequest, act: Callable[[], HttpResponse]) -> HttpResponse:
-    """Run `act` once per (user, Idempotency-Key); without the header, just run it."""
-    key = request.headers.get(KEY_HEADER, "").strip()
+def idempotent_call(
+    request: HttpRequest, act: Callable[[], HttpResponse], *, key: str | None = None
+) -> HttpResponse:
+    """Run `act` once per (user, Idempotency-Key); without the header, just run it. Pages pass
+    `key` from a hidden form field, so a double-tapped button acts once."""
+    key = (key if key is not None else request.headers.get(KEY_HEADER, "")).strip()
     if not key:
         return act()
     if len(key) > 100:

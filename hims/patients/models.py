@@ -260,6 +260,14 @@ class ScanShareToken(models.Model):
     profile = models.JSONField(default=dict)  # what we keep of the shared profile (ABHA masked)
     new_patient = models.BooleanField(default=False)
     attended_at = models.DateTimeField(null=True, blank=True)
+    # The same token in the facility's registration-counter queue (boards, call next).
+    queue_token = models.OneToOneField(
+        "scheduling.QueueToken",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="scan_share",
+    )
 
     class Meta:
         verbose_name = _("Scan and Share token")

@@ -22,7 +22,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -33,8 +32,9 @@ from hims.network.choices import District
 from hims.network.models import Facility
 from hims.patients.abdm import abdm_gateway
 from hims.patients.choices import RegistrationChannel
-from hims.patients.models import DailyCounter, Patient, ScanShareRequest, ScanShareToken
+from hims.patients.models import Patient, ScanShareRequest, ScanShareToken
 from hims.patients.services import patient_data_clean, patient_register
+from hims.scheduling.queues import registration_token
 
 GENDERS = {"M": "male", "F": "female", "O": "other", "T": "other"}
 DISTRICT_NAMES = {
@@ -75,25 +75,6 @@ def profile_to_patient_data(profile: dict[str, Any]) -> dict[str, Any]:
     except (TypeError, ValueError):
         data["birth_year"] = year
     return data
-
-
-def _next_token_number(*, facility: Facility, day: date) -> str:
-    """Next number of the facility's Scan and Share tokens today (a conditional update: no gaps,
-    no duplicates under concurrency; the row is created on first use)."""
-    for _attempt in range(3):
-        updated = DailyCounter.objects.filter(
-            facility=facility, scope="scan_share", day=day
-        ).update(value=F("value") + 1)
-        if updated:
-            return str(
-                DailyCounter.objects.get(facility=facility, scope="scan_share", day=day).value
-            )
-        try:
-            with transaction.atomic():
-                DailyCounter.objects.create(facility=facility, scope="scan_share", day=day, value=0)
-        except IntegrityError:
-            pass
-    raise RuntimeError("token counter unavailable")
 
 
 def _match(cleaned: dict[str, Any]) -> Patient | None:
@@ -182,11 +163,15 @@ def scan_share_receive(
             .first()
         )
         if token is None:
+            # A real token in the registration counter's queue: numbered with the rest of the
+            # day's counter tokens, called like them, shown on the counter's board.
+            queued = registration_token(facility=facility, patient=patient, now=now)
             token = ScanShareToken.objects.create(
                 facility=facility,
                 counter=counter,
                 patient=patient,
-                token_number=_next_token_number(facility=facility, day=timezone.localdate()),
+                queue_token=queued,
+                token_number=str(queued.number),
                 issued_on=timezone.localdate(),
                 issued_at=now,
                 expires_at=now + timedelta(minutes=settings.HIMS_SCAN_SHARE_TOKEN_MINUTES),

@@ -245,6 +245,10 @@ def registration_token(*, facility: Facility, patient: Patient, now: datetime) -
     """A token in the facility's registration-counter queue (Scan and Share arrivals). Call
     inside the caller's transaction."""
     queue = queue_day_for(facility_id=facility.pk, department_id=None, day=timezone.localdate(now))
+    # An earlier token that expired unserved (Scan and Share tokens expire) leaves the queue.
+    QueueToken.objects.filter(
+        queue=queue, patient=patient, status__in=[TokenStatus.WAITING, TokenStatus.CALLED]
+    ).update(status=TokenStatus.NO_SHOW, finished_at=now)
     return _token_issue(
         queue=queue, category=TokenCategory.REGISTRATION, sort_at=now, patient=patient
     )

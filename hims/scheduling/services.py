@@ -10,6 +10,7 @@ partial unique index keeps one active booking per patient, department and day.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -300,34 +301,81 @@ def slot_get(*, slot_id: int) -> Slot:
 
 def slots_generate(*, start: date, days: int) -> int:
     """Create the slots of every active session for `days` days from `start`; running it again
-    creates nothing (the unique slot-time constraints decide, not a prior read). Days under a
-    leave or holiday block are created blocked."""
+    creates nothing. Each session's missing slots are inserted together; if another generator
+    inserted some meanwhile, the unique slot-time constraints refuse the batch and the slots are
+    created one by one instead (each skipping what exists). Days under a leave or holiday block
+    are created blocked."""
     created = 0
-    zone = timezone.get_current_timezone()
     end = start + timedelta(days=days)
     blocks = list(ScheduleBlock.objects.filter(last_day__gte=start, first_day__lte=end))
     sessions = ScheduleSession.objects.filter(is_active=True).select_related("department")
     for session in sessions:
-        for offset in range(days):
-            day = start + timedelta(days=offset)
-            if str(day.weekday()) not in session.weekdays or day < session.valid_from:
-                continue
-            if session.valid_until and day > session.valid_until:
-                continue
-            blocked = any(_block_covers(b, session, day) for b in blocks)
-            moment = datetime.combine(day, session.starts, tzinfo=zone)
-            end_of_session = datetime.combine(day, session.ends, tzinfo=zone)
-            step = timedelta(minutes=session.slot_minutes)
-            while moment + step <= end_of_session:
-                created += _slot_create(
-                    session=session,
-                    day=day,
-                    starts_at=moment,
-                    ends_at=moment + step,
-                    blocked=blocked,
+        wanted = list(_session_slots(session=session, start=start, days=days, blocks=blocks))
+        if not wanted:
+            continue
+        who: dict[str, object] = (
+            {"practitioner_id": session.practitioner_id}
+            if session.practitioner_id
+            else {"practitioner__isnull": True}
+        )
+        existing = set(
+            Slot.objects.filter(
+                department_id=session.department_id,
+                **who,
+                starts_at__gte=wanted[0].starts_at,
+                starts_at__lte=wanted[-1].starts_at,
+            ).values_list("starts_at", flat=True)
+        )
+        missing = [slot for slot in wanted if slot.starts_at not in existing]
+        if not missing:
+            continue
+        try:
+            with transaction.atomic():
+                Slot.objects.bulk_create(missing)
+                SlotQuota.objects.bulk_create(
+                    quota for slot in missing for quota in _slot_quotas(session, slot)
                 )
-                moment += step
+            created += len(missing)
+        except IntegrityError:
+            for slot in missing:
+                created += _slot_create(session=session, slot=slot)
     return created
+
+
+def _session_slots(
+    *, session: ScheduleSession, start: date, days: int, blocks: list[ScheduleBlock]
+) -> Iterator[Slot]:
+    zone = timezone.get_current_timezone()
+    step = timedelta(minutes=session.slot_minutes)
+    for offset in range(days):
+        day = start + timedelta(days=offset)
+        if str(day.weekday()) not in session.weekdays or day < session.valid_from:
+            continue
+        if session.valid_until and day > session.valid_until:
+            continue
+        blocked = any(_block_covers(b, session, day) for b in blocks)
+        moment = datetime.combine(day, session.starts, tzinfo=zone)
+        end_of_session = datetime.combine(day, session.ends, tzinfo=zone)
+        while moment + step <= end_of_session:
+            yield Slot(
+                facility_id=session.department.facility_id,
+                department_id=session.department_id,
+                practitioner_id=session.practitioner_id,
+                session=session,
+                starts_at=moment,
+                ends_at=moment + step,
+                day=day,
+                is_blocked=blocked,
+            )
+            moment += step
+
+
+def _slot_quotas(session: ScheduleSession, slot: Slot) -> Iterator[SlotQuota]:
+    for channel, places in session.places().items():
+        if places or channel == QuotaChannel.COUNTER:  # released places go to the counter
+            yield SlotQuota(
+                slot=slot, channel=channel, capacity=places, is_open=not slot.is_blocked
+            )
 
 
 def _block_covers(block: ScheduleBlock, session: ScheduleSession, day: date) -> bool:
@@ -340,26 +388,12 @@ def _block_covers(block: ScheduleBlock, session: ScheduleSession, day: date) -> 
     return not (block.practitioner_id and block.practitioner_id != session.practitioner_id)
 
 
-def _slot_create(
-    *, session: ScheduleSession, day: date, starts_at: datetime, ends_at: datetime, blocked: bool
-) -> int:
+def _slot_create(*, session: ScheduleSession, slot: Slot) -> int:
     try:
         with transaction.atomic():
-            slot = Slot.objects.create(
-                facility_id=session.department.facility_id,
-                department_id=session.department_id,
-                practitioner_id=session.practitioner_id,
-                session=session,
-                starts_at=starts_at,
-                ends_at=ends_at,
-                day=day,
-                is_blocked=blocked,
-            )
-            SlotQuota.objects.bulk_create(
-                SlotQuota(slot=slot, channel=channel, capacity=places, is_open=not blocked)
-                for channel, places in session.places().items()
-                if places or channel == QuotaChannel.COUNTER  # released places go to the counter
-            )
+            slot.pk = None
+            slot.save(force_insert=True)
+            SlotQuota.objects.bulk_create(_slot_quotas(session, slot))
     except IntegrityError:
         return 0  # already generated
     return 1

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.db import models, transaction
 
 from hims.accounts.models import Membership, User
+from hims.core.demo.opd import demo_opd_seed
 from hims.core.demo.patients import DEMO_MOBILE, demo_patients_seed
 from hims.core.demo.practitioners import demo_practitioners_seed
 from hims.core.demo.registry import (
@@ -28,6 +29,7 @@ from hims.network.models import (
     Room,
 )
 from hims.patients.models import Patient, PatientNameKey
+from hims.scheduling.models import ScheduleSession, Slot
 
 DEFAULT_PATIENTS = 3000
 DEFAULT_PASSWORD = "hims-demo-2026"  # noqa: S105 - the published demo password
@@ -64,6 +66,8 @@ TOTALS: dict[str, type[models.Model]] = {
     "memberships": Membership,
     "patients": Patient,
     "patient name keys": PatientNameKey,
+    "OPD sessions": ScheduleSession,
+    "slots": Slot,
 }
 
 
@@ -88,6 +92,7 @@ def demo_network_seed(
             password=password or demo_password_get(),
             created=created,
         )
+        demo_opd_seed(created=created)
         summary.demo_family_size = demo_patients_seed(
             facilities=facilities, count=patients, created=created, progress=progress
         )

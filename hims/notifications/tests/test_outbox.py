@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
 
 import pytest
@@ -113,44 +112,17 @@ def test_concurrent_deliveries_send_a_message_once(sms_file):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_real_celery_worker_delivers_the_outbox_message(sms_file, settings):
+def test_a_real_celery_worker_delivers_the_outbox_message(sms_file, real_celery_worker):
     """A Celery worker on a real Redis broker picks the task up after commit and sends the SMS."""
-    from celery.contrib.testing.worker import start_worker
-
-    from hims.celery import app
     from hims.notifications import tasks
 
-    assert tasks.deliver_message.name in app.tasks
-
-    broker = os.environ.get("HIMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-
-    def fresh_connections() -> None:
-        # Earlier tests may have made producer pools for the in-memory broker; drop them.
-        app.close()
-        app.amqp._producer_pool = None
-
-    fresh_connections()
-    app.conf.update(
-        broker_url=broker,
-        result_backend=None,
-        task_always_eager=False,
-        broker_connection_retry=False,
-        broker_connection_max_retries=1,
-    )
-    try:
-        with start_worker(
-            app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10
-        ):
-            message = _queue("celery")  # no surrounding transaction: on_commit fires now
-            for _ in range(300):  # up to 30 s on a loaded machine
-                message.refresh_from_db()
-                if message.status == MessageStatus.SENT:
-                    break
-                threading.Event().wait(0.1)
-    finally:
-        app.conf.update(task_always_eager=True, broker_url="memory://")
-        fresh_connections()
+    assert tasks.deliver_message.name in real_celery_worker.tasks
+    message = _queue("celery")  # no surrounding transaction: on_commit fires now
+    for _ in range(300):  # up to 30 s on a loaded machine
+        message.refresh_from_db()
+        if message.status == MessageStatus.SENT:
+            break
+        threading.Event().wait(0.1)
     assert message.status == MessageStatus.SENT
     assert json.loads(sms_file.read_text().splitlines()[0])["to"] == MOBILE
 
