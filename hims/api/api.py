@@ -58,7 +58,8 @@ def _http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
     return problem_response(status=error.status_code, code="http_error", detail=str(error))
 
 
-from hims.api import patients, routes  # noqa: E402  (routers attach to `api`)
+from hims.api import patients, routes, scheduling  # noqa: E402  (routers attach to `api`)
 
 api.add_router("/v1/", routes.router)
 api.add_router("/v1/", patients.router)
+api.add_router("/v1/", scheduling.router)
