@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from hims.fhir.patient.capability import patient_capability
 from hims.fhir.registry import REGISTRY
+from hims.fhir.scheduling.capability import appointment_capability
 from hims.fhir.search import DEFAULT_COUNT, MAX_COUNT, OFFSET_PARAM, ResourceType
 
 FHIR_VERSION = "4.0.1"
@@ -82,6 +83,7 @@ def capability_statement() -> dict[str, Any]:
                 "resource": [
                     *(_resource(resource) for resource in REGISTRY.values()),
                     patient_capability(),
+                    appointment_capability(),
                 ],
             }
         ],

@@ -1,5 +1,9 @@
 """What the facade serves: each resource type, its tables and its search parameters.
 
+The directory (Organization, Location, Practitioner, PractitionerRole) is declared here;
+Schedule and Slot in hims.fhir.scheduling.search. Patient and Appointment, personal data,
+have their own endpoints and CapabilityStatement entries.
+
 The views and the CapabilityStatement both read `REGISTRY`, so what `metadata` lists is
 exactly what works. `ResourceType` refuses to build if a source lacks a declared parameter.
 """
@@ -11,6 +15,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from hims.fhir import resources
+from hims.fhir.scheduling.search import SCHEDULE, SLOT
 from hims.fhir.search import (
     NOTHING,
     Filter,
@@ -314,7 +319,7 @@ PRACTITIONER_ROLE = ResourceType(
 
 REGISTRY: dict[str, ResourceType] = {
     resource.name: resource
-    for resource in (ORGANIZATION, LOCATION, PRACTITIONER, PRACTITIONER_ROLE)
+    for resource in (ORGANIZATION, LOCATION, PRACTITIONER, PRACTITIONER_ROLE, SCHEDULE, SLOT)
 }
 
 

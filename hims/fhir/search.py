@@ -10,6 +10,9 @@ per parameter, how a parsed value becomes a `Q`. Parameter semantics follow FHIR
   `:contains` matches anywhere, `:exact` the whole text, case-sensitive;
 - token: `system|code`, `|code` (no system) or `code` (any system);
 - reference: `Type/id`, `id` or an absolute URL ending in `Type/id`;
+- date: `[prefix]YYYY`, `YYYY-MM`, `YYYY-MM-DD` or a dateTime (`...Thh:mm[:ss[.s]][zone]`, the
+  server's zone when none is given), the range its precision implies; prefixes eq (default),
+  ne, gt, lt, ge, le, compared with an instant stored in the row;
 - unknown parameters, modifiers or malformed values are refused (strict handling).
 """
 
@@ -18,19 +21,21 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
 from functools import reduce
 from operator import and_, or_
 from typing import Any, Literal
 
 from django.db.models import Model, Q, QuerySet
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hims.fhir.errors import FhirError
 
-ParamType = Literal["string", "token", "reference"]
+ParamType = Literal["string", "token", "reference", "date"]
 
 DEFAULT_COUNT = 20
 MAX_COUNT = 100
@@ -43,6 +48,12 @@ SUMMARY_VALUES = frozenset({"true", "text", "data", "count", "false"})
 _PK_RE = re.compile(r"[1-9][0-9]{0,17}")
 _UNESCAPED_COMMA = re.compile(r"(?<!\\),")
 _UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
+_DATE_RE = re.compile(
+    r"^(?P<prefix>[a-z]{2})?(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2})"
+    r"(?:T(?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.(?P<fraction>\d{1,6}))?)?"
+    r"(?P<zone>Z|[+-]\d{2}:\d{2})?)?)?)?$"
+)
+DATE_PREFIXES = frozenset({"eq", "ne", "gt", "lt", "ge", "le"})
 NOTHING = Q(pk__in=[])
 
 
@@ -64,7 +75,16 @@ class ReferenceValue:
     id: str
 
 
-SearchValue = StringValue | TokenValue | ReferenceValue
+@dataclass(frozen=True)
+class DateValue:
+    """A date search value as the half-open range of instants [start, end) it covers."""
+
+    prefix: str
+    start: datetime
+    end: datetime
+
+
+SearchValue = StringValue | TokenValue | ReferenceValue | DateValue
 Filter = Callable[[SearchValue], Q]
 
 
@@ -76,7 +96,14 @@ class SearchParam:
     type: ParamType
     documentation: str | Promise
     definition: str | None = None
-    target: str | None = None  # the resource type a reference parameter points at
+    # The resource type (or types) a reference parameter points at.
+    target: str | tuple[str, ...] | None = None
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        if self.target is None:
+            return ()
+        return (self.target,) if isinstance(self.target, str) else self.target
 
 
 @dataclass(frozen=True)
@@ -93,12 +120,14 @@ class Source:
     search_base: Q = field(default_factory=Q)
     # Applied to searches unless the client asks for `active` itself.
     search_default: Q = field(default_factory=Q)
+    # The order of search results; ends with a unique field so pages never overlap.
+    ordering: tuple[str, ...] = ("pk",)
 
     def queryset(self) -> QuerySet[Any]:
         return (
             self.model._default_manager.select_related(*self.select_related)
             .prefetch_related(*self.prefetch_related)
-            .order_by("pk")
+            .order_by(*self.ordering)
         )
 
 
@@ -154,6 +183,51 @@ def _bad_value(name: str, raw: str) -> FhirError:
     )
 
 
+def _date_value(name: str, raw: str) -> DateValue:
+    # A `+` of a zone offset arrives as a space when the client did not escape it.
+    match = _DATE_RE.match(raw.strip().replace(" ", "+"))
+    if not match:
+        raise FhirError(
+            _(
+                "The value '%(value)s' of search parameter '%(name)s' is not a date "
+                "(YYYY-MM-DD, optionally with a time such as T09:30+05:30)."
+            )
+            % {"value": raw, "name": name}
+        )
+    parts = match.groupdict()
+    prefix = parts["prefix"] or "eq"
+    if prefix not in DATE_PREFIXES:
+        raise FhirError(
+            _("The prefix '%(prefix)s' is not supported on %(name)s; use eq, ne, gt, lt, ge or le.")
+            % {"prefix": prefix, "name": name},
+            code="not-supported",
+        )
+    try:
+        zone: tzinfo = timezone.get_current_timezone()
+        if parts["zone"]:
+            zone = datetime.fromisoformat(f"2000-01-01T00:00{parts['zone']}").tzinfo or zone
+        year, month, day = int(parts["year"]), int(parts["month"] or 1), int(parts["day"] or 1)
+        hour, minute = int(parts["hour"] or 0), int(parts["minute"] or 0)
+        start = datetime(year, month, day, hour, minute, int(parts["second"] or 0), tzinfo=zone)
+        if parts["fraction"]:  # e.g. .000 from JavaScript's toISOString(): a millisecond
+            fraction = parts["fraction"]
+            start = start.replace(microsecond=int(fraction.ljust(6, "0")))
+            end = start + timedelta(microseconds=10 ** (6 - len(fraction)))
+        elif parts["second"]:
+            end = start + timedelta(seconds=1)
+        elif parts["hour"]:
+            end = start + timedelta(minutes=1)
+        elif parts["day"]:
+            end = start + timedelta(days=1)
+        elif parts["month"]:
+            end = start.replace(year=year + month // 12, month=month % 12 + 1)
+        else:
+            end = start.replace(year=year + 1)
+    except (ValueError, OverflowError):
+        raise _bad_value(name, raw) from None
+    return DateValue(prefix, start, end)
+
+
 def _parse_value(param: SearchParam, modifier: str, raw: str) -> SearchValue:
     if not raw.strip():
         raise FhirError(_("Search parameter '%(name)s' has an empty value.") % {"name": param.name})
@@ -169,23 +243,27 @@ def _parse_value(param: SearchParam, modifier: str, raw: str) -> SearchValue:
         if not code:
             raise _bad_value(param.name, raw)
         return TokenValue(system, code)
+    if param.type == "date":
+        return _date_value(param.name, raw)
     text = _unescape(raw).strip().rstrip("/")
     segments = text.split("/")
     if len(segments) == 1:
         return ReferenceValue(modifier or None, text)
     resource_type, reference_id = segments[-2], segments[-1]
-    if resource_type != param.target or (modifier and modifier != resource_type):
+    if resource_type not in param.targets or (modifier and modifier != resource_type):
         raise FhirError(
             _("Search parameter '%(name)s' refers to %(target)s resources only.")
-            % {"name": param.name, "target": param.target}
+            % {"name": param.name, "target": " or ".join(param.targets)}
         )
     return ReferenceValue(resource_type, reference_id)
 
 
 def _check_modifier(param: SearchParam, modifier: str) -> None:
-    allowed = {"string": {"", "contains", "exact"}, "token": {""}, "reference": {""}}[param.type]
+    allowed = {"string": {"", "contains", "exact"}, "token": {""}, "reference": {""}, "date": {""}}[
+        param.type
+    ]
     if param.type == "reference" and param.target:
-        allowed = {"", param.target}
+        allowed = {"", *param.targets}
     if modifier not in allowed:
         raise FhirError(
             _("The modifier ':%(modifier)s' is not supported on search parameter '%(name)s'.")
@@ -269,7 +347,8 @@ def _id_filter(source: Source, value: SearchValue) -> Q:
     return Q(pk=pk) if pk is not None else NOTHING
 
 
-def _source_filter(source: Source, query: SearchQuery) -> Q:
+def source_filter(source: Source, query: SearchQuery) -> Q:
+    """The query's criteria as one filter on the source's rows (searches only)."""
     clauses: list[Q] = [source.search_base]
     if "active" not in query.names:
         clauses.append(source.search_default)
@@ -297,7 +376,7 @@ def search_run(resource: ResourceType, query: SearchQuery) -> SearchPage:
     source's prefetches; never one per row.
     """
     querysets = [
-        source.queryset().filter(_source_filter(source, query)) for source in resource.sources
+        source.queryset().filter(source_filter(source, query)) for source in resource.sources
     ]
     totals = [queryset.count() for queryset in querysets]
     resources: list[dict[str, Any]] = []
@@ -388,6 +467,25 @@ def reference_filter(field_name: str, *, prefix: str = "") -> Filter:
         assert isinstance(value, ReferenceValue)
         pk = parse_pk(value.id, prefix=prefix)
         return Q(**{field_name: pk}) if pk is not None else NOTHING
+
+    return build
+
+
+def date_filter(field_name: str) -> Filter:
+    """`field_name` holds an instant (a DateTimeField): FHIR's prefixes against the range of
+    the search value, so `eq` on a day is that whole day in the server's zone."""
+
+    def build(value: SearchValue) -> Q:
+        assert isinstance(value, DateValue)
+        within = Q(**{f"{field_name}__gte": value.start, f"{field_name}__lt": value.end})
+        return {
+            "eq": within,
+            "ne": ~within,
+            "gt": Q(**{f"{field_name}__gte": value.end}),
+            "lt": Q(**{f"{field_name}__lt": value.start}),
+            "ge": Q(**{f"{field_name}__gte": value.start}),
+            "le": Q(**{f"{field_name}__lt": value.end}),
+        }[value.prefix]
 
     return build
 

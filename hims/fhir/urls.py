@@ -2,6 +2,7 @@ from django.urls import path, re_path
 
 from hims.fhir import views
 from hims.fhir.patient import views as patient_views
+from hims.fhir.scheduling import views as scheduling_views
 
 app_name = "fhir"
 urlpatterns = [
@@ -14,6 +15,13 @@ urlpatterns = [
         r"^Patient/(?P<resource_id>[A-Za-z0-9\-.]{1,64})/?$",
         patient_views.patient_instance,
         name="patient-instance",
+    ),
+    # Appointment likewise (access checks, logging, booking and cancelling).
+    re_path(r"^Appointment/?$", scheduling_views.appointment_type, name="appointment"),
+    re_path(
+        r"^Appointment/(?P<resource_id>[A-Za-z0-9\-.]{1,64})/?$",
+        scheduling_views.appointment_instance,
+        name="appointment-instance",
     ),
     re_path(r"^(?P<resource_type>[A-Za-z]+)/?$", views.search, name="search"),
     re_path(

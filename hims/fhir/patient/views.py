@@ -12,10 +12,8 @@ Writes and `$match` need an API token (hims.fhir.http.token_require) and a staff
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any, cast
 
-from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
@@ -23,12 +21,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from fhir.resources.R4B.parameters import Parameters
 from fhir.resources.R4B.patient import Patient as FhirPatient
-from pydantic import ValidationError as SchemaError
 
 from hims.core.errors import Conflict, ValidationFailed
 from hims.core.idempotency import idempotent_call
 from hims.core.responses import fhir_response
 from hims.fhir import bundles
+from hims.fhir.body import MAX_ISSUES, json_body, resource_validated
 from hims.fhir.errors import FhirError
 from hims.fhir.http import fhir_endpoint_allowing, token_require, user_require
 from hims.fhir.patient.access import (
@@ -52,13 +50,11 @@ from hims.patients.services import DuplicateSuspected, patient_register, patient
 if TYPE_CHECKING:
     from hims.accounts.models import User
 
-BODY_TYPES = frozenset({"application/fhir+json", "application/json", "application/json+fhir"})
 CONFIRM_HEADER = "X-HIMS-Confirm-New"
 READ_PARAMS = frozenset({"_format", "_summary"})
 MATCH_GRADE = "http://hl7.org/fhir/StructureDefinition/match-grade"
 MATCH_COUNT = 5
 MATCH_COUNT_MAX = 20
-MAX_ISSUES = 20
 # Identity fields a database unique index guards: taken by another record -> 409 duplicate.
 IDENTITY_FIELDS = frozenset({"abha_number", "abha_address"})
 
@@ -75,50 +71,6 @@ def _writer(request: HttpRequest) -> PatientReader:
     reader = patient_reader_for(user=cast("User", request.user))
     reader.staff_only()
     return reader
-
-
-def _json_body(request: HttpRequest) -> dict[str, Any]:
-    if (request.content_type or "").strip().lower() not in BODY_TYPES:
-        raise FhirError(
-            _("Send the resource as JSON with Content-Type: application/fhir+json."),
-            status=415,
-            code="not-supported",
-        )
-    try:
-        raw = request.body
-    except RequestDataTooBig:
-        raise FhirError(
-            _("The request body is too large."), status=413, code="too-costly"
-        ) from None
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        raise FhirError(_("The request body is not valid JSON."), code="structure") from None
-    if not isinstance(body, dict):
-        raise FhirError(_("The request body must be a FHIR resource."), code="structure")
-    return body
-
-
-def _fhirpath(root: str, location: tuple[int | str, ...]) -> str:
-    return root + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in location)
-
-
-def _validated(body: dict[str, Any], model: Any, resource_type: str) -> dict[str, Any]:
-    """Refuse (400) a body that is not a valid R4 `resource_type`, issue by issue."""
-    if body.get("resourceType") != resource_type:
-        raise FhirError(
-            _("The request body must be a %(type)s resource.") % {"type": resource_type},
-            expression="resourceType",
-        )
-    try:
-        model.model_validate(body)
-    except SchemaError as error:
-        issues = [
-            Issue("structure", str(detail["msg"]), _fhirpath(resource_type, detail["loc"]))
-            for detail in error.errors()[:MAX_ISSUES]
-        ]
-        raise FhirIssues(issues, status=400) from None
-    return body
 
 
 def _problems_raise(found: PatientInput) -> None:
@@ -223,7 +175,7 @@ def _create(request: HttpRequest) -> HttpResponse:
 
 
 def _register(request: HttpRequest, reader: PatientReader) -> HttpResponse:
-    body = _validated(_json_body(request), FhirPatient, "Patient")
+    body = resource_validated(json_body(request), FhirPatient, "Patient")
     found = patient_input(body)
     if found.uhid is not None:
         found.refuse(
@@ -255,7 +207,7 @@ def _register(request: HttpRequest, reader: PatientReader) -> HttpResponse:
 
 def _update(request: HttpRequest, resource_id: str) -> HttpResponse:
     reader = _writer(request)
-    body = _validated(_json_body(request), FhirPatient, "Patient")
+    body = resource_validated(json_body(request), FhirPatient, "Patient")
     if body.get("id") != resource_id:
         raise FhirError(
             _("The resource's id must be the id in the URL (%(id)s).") % {"id": resource_id},
@@ -304,8 +256,8 @@ def _update(request: HttpRequest, resource_id: str) -> HttpResponse:
 def _match_request(body: dict[str, Any]) -> tuple[dict[str, Any], str, int, bool]:
     """The Patient to match, where it is in the body, `count` and `onlyCertainMatches`."""
     if body.get("resourceType") == "Patient":  # a bare Patient is accepted too
-        return _validated(body, FhirPatient, "Patient"), "Patient", MATCH_COUNT, False
-    _validated(body, Parameters, "Parameters")
+        return resource_validated(body, FhirPatient, "Patient"), "Patient", MATCH_COUNT, False
+    resource_validated(body, Parameters, "Parameters")
     resource: dict[str, Any] | None = None
     root, count, only_certain = "Patient", MATCH_COUNT, False
     for index, parameter in enumerate(body.get("parameter", [])):
@@ -371,7 +323,7 @@ def _rooted(found: PatientInput, root: str) -> PatientInput:
 
 def _match(request: HttpRequest) -> HttpResponse:
     reader = _writer(request)
-    resource, root, count, only_certain = _match_request(_json_body(request))
+    resource, root, count, only_certain = _match_request(json_body(request))
     found = _rooted(patient_input(resource), root)
     _problems_raise(found)
     data = _match_data(found)

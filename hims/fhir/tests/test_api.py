@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.location import Location
 from fhir.resources.R4B.organization import Organization
@@ -65,8 +66,9 @@ def test_metadata_is_a_public_valid_capability_statement(client: Client, db: Non
 def test_metadata_lists_exactly_the_registry_resources_and_parameters(client: Client, db: None):
     rest = client.get(f"{BASE}/metadata").json()["rest"][0]
     listed = {entry["type"]: entry for entry in rest["resource"]}
-    directory = {"Organization", "Location", "Practitioner", "PractitionerRole"}
-    assert set(listed) == directory | {"Patient"}  # Patient: see test_patient.py
+    directory = {"Organization", "Location", "Practitioner", "PractitionerRole", "Schedule", "Slot"}
+    # Patient: see test_patient.py; Appointment: test_scheduling.py
+    assert set(listed) == directory | {"Patient", "Appointment"}
     assert directory == set(REGISTRY)
     for name in directory:
         entry = listed[name]
@@ -83,7 +85,12 @@ def test_every_listed_search_parameter_is_accepted(api: Client):
         if entry["type"] == "Patient":  # its searches must be narrowed: see test_patient.py
             continue
         for param in entry["searchParam"]:
-            value = {"string": "a", "token": "x", "reference": "1"}[param["type"]]
+            value = {
+                "string": "a",
+                "token": "x",
+                "reference": "1",
+                "date": timezone.localdate().isoformat(),
+            }[param["type"]]
             if param["name"] == "active":
                 value = "true"
             bundle_of(api.get(f"{BASE}/{entry['type']}", {param["name"]: value}))
