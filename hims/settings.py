@@ -182,6 +182,7 @@ CSRF_COOKIE_SAMESITE = "Lax"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("hi", _("Hindi"))]
 LOCALE_PATHS = [BASE_DIR / "hims" / "locale"]
+FORMAT_MODULE_PATH = ["hims.formats"]
 LANGUAGE_COOKIE_NAME = "hims_language"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 TIME_ZONE = "Asia/Kolkata"
@@ -277,7 +278,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("HIMS_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Refusals (409 full slot, 404, 422) are answers, not faults: a booking rush must not
+        # write a log line per refused request. Server errors are still logged.
+        "django.request": {"level": "ERROR"},
+    },
 }
 
 NINJA_PAGINATION_PER_PAGE = 50

@@ -34,7 +34,10 @@ def _domain_error(request: HttpRequest, error: DomainError) -> HttpResponse:
 @api.exception_handler(NinjaValidationError)
 def _validation_error(request: HttpRequest, error: NinjaValidationError) -> HttpResponse:
     first = error.errors[0] if error.errors else {}
-    location = ".".join(str(part) for part in first.get("loc", [])[1:]) or None
+    loc = list(first.get("loc", []))
+    # ("body", "payload", "channel") names the field "channel"; ("query", "day") names "day".
+    parts = loc[2:] if loc[:1] == ["body"] and len(loc) > 2 else loc[1:]
+    location = ".".join(str(part) for part in parts) or None
     detail = _("Invalid value for %(field)s: %(reason)s") % {
         "field": location or _("the request"),
         "reason": first.get("msg", ""),

@@ -1,8 +1,9 @@
 """Idempotency-Key for API writes: a retried request gets the first answer, never a second act.
 
-The key row is inserted *before* the work, in its own transaction, so two copies of a request
-racing each other cannot both act: the second finds the row and waits for, or replays, the
-first answer. A key reused for a different request is refused.
+The key row is inserted before the work, in the work's own transaction, so two copies of a
+request racing each other cannot both act: the second waits on the key's unique index, then
+replays the first answer. A refusal rolls the key back with the rest (nothing written, a retry
+may act). A key reused for a different request is refused.
 """
 
 from __future__ import annotations
@@ -51,28 +52,41 @@ def idempotent_call(
         )
     user_id: int | None = request.user.pk if request.user.is_authenticated else None
     fingerprint = _fingerprint(request)
+    # The key row is written in the same transaction as the work: a booking commits once, and a
+    # refusal (the work raising) rolls the key back with everything else, writing nothing. A
+    # concurrent copy of the request waits on the key's unique index until this one ends, then
+    # replays its answer (or acts, if this one was rolled back).
     try:
         with transaction.atomic():
-            record = IdempotencyKey.objects.create(
-                user_id=user_id, key=key, fingerprint=fingerprint
+            try:
+                record = IdempotencyKey.objects.create(
+                    user_id=user_id, key=key, fingerprint=fingerprint
+                )
+            except IntegrityError as taken:
+                raise _KeyTaken() from taken
+            response = act()
+            if response.status_code >= 500:
+                raise _Discard(response)
+            IdempotencyKey.objects.filter(pk=record.pk).update(
+                status=response.status_code,
+                body=response.content.decode("utf-8"),
+                content_type=response.get("Content-Type", "application/json"),
+                location=response.get("Location", ""),
             )
-    except IntegrityError:
+    except _KeyTaken:
         return _replay(user_id=user_id, key=key, fingerprint=fingerprint)
-    try:
-        response = act()
-    except Exception:
-        IdempotencyKey.objects.filter(pk=record.pk).delete()  # nothing was done: a retry may act
-        raise
-    if response.status_code >= 500:
-        IdempotencyKey.objects.filter(pk=record.pk).delete()
-    else:
-        IdempotencyKey.objects.filter(pk=record.pk).update(
-            status=response.status_code,
-            body=response.content.decode("utf-8"),
-            content_type=response.get("Content-Type", "application/json"),
-            location=response.get("Location", ""),
-        )
+    except _Discard as discarded:
+        return discarded.response  # nothing kept: a retry may act
     return response
+
+
+class _KeyTaken(Exception):
+    """Another copy of the request holds (or held) the key."""
+
+
+class _Discard(Exception):
+    def __init__(self, response: HttpResponse) -> None:
+        self.response = response
 
 
 def _replay(*, user_id: int | None, key: str, fingerprint: str) -> HttpResponse:

@@ -12,6 +12,7 @@ from django.db.models import Count, F, Min, Prefetch, Q, Sum
 from django.utils import timezone
 
 from hims.core.errors import NotFound
+from hims.network.choices import FacilityType
 from hims.network.models import Department, Facility
 from hims.scheduling.choices import AppointmentStatus, QuotaChannel, TokenStatus
 from hims.scheduling.models import Appointment, QueueDay, QueueToken, Slot, SlotQuota
@@ -40,6 +41,15 @@ def _bookable_slots(now: object | None = None):  # type: ignore[no-untyped-def]
     closes = now + timedelta(minutes=settings.HIMS_BOOKING_CLOSES_MINUTES)  # type: ignore[operator]
     last_day = timezone.localdate() + timedelta(days=settings.HIMS_BOOKING_OPENS_DAYS)
     return Slot.objects.filter(is_blocked=False, starts_at__gt=closes, day__lte=last_day)
+
+
+FACILITY_ORDER = [
+    FacilityType.HOSPITAL,
+    FacilityType.POLYCLINIC,
+    FacilityType.DISPENSARY,
+    FacilityType.MOHALLA_CLINIC,
+    FacilityType.AROGYA_MANDIR,
+]
 
 
 @dataclass
@@ -88,7 +98,16 @@ def facility_list_for_booking(
                 departments=facility.departments_open,  # type: ignore[attr-defined]
             )
         )
-    choices.sort(key=lambda c: (c.distance_km is None, c.distance_km or 0, c.facility.name.lower()))
+    # Nearest first; without a location, hospitals before clinics, then by name.
+    rank = {kind: index for index, kind in enumerate(FACILITY_ORDER)}
+    choices.sort(
+        key=lambda c: (
+            c.distance_km is None,
+            c.distance_km or 0,
+            rank.get(c.facility.facility_type, len(rank)),
+            c.facility.name.lower(),
+        )
+    )
     return choices
 
 

@@ -258,6 +258,11 @@ def appointment_reschedule(
         raise Conflict(_("Only a booked appointment can be moved."))
     if slot.pk == appointment.slot_id:
         return appointment
+    if slot.department_id != appointment.department_id:
+        raise ValidationFailed(
+            _("A booking moves within its department; book the other department anew."),
+            field="slot",
+        )
     channel = appointment.quota.channel
     with transaction.atomic():
         appointment_cancel(appointment=appointment, actor=actor, reason=reason, notify=False)
@@ -290,7 +295,9 @@ def appointment_reschedule(
 
 
 def slot_get(*, slot_id: int) -> Slot:
-    slot = Slot.objects.select_related("department", "facility").filter(pk=slot_id).first()
+    slot = (
+        Slot.objects.select_related("department__speciality", "facility").filter(pk=slot_id).first()
+    )
     if slot is None:
         raise NotFound(_("No such slot."))
     return slot

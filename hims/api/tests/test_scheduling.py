@@ -186,8 +186,8 @@ def test_a_blocked_slot_answers_409_booking_closed(client, headers, department):
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"channel": "vip"}, "payload.channel"),
-        ({"slot": "first"}, "payload.slot"),
+        ({"channel": "vip"}, "channel"),
+        ({"slot": "first"}, "slot"),
         ({"patient": "NO-SUCH-UHID"}, "patient"),
         ({"slot": 999_999}, "slot"),
     ],
