@@ -240,6 +240,9 @@ HIMS_ABDM_GATEWAY_TOKEN = os.environ.get(
 HIMS_SCAN_SHARE_TOKEN_MINUTES = int(os.environ.get("HIMS_SCAN_SHARE_TOKEN_MINUTES", "30"))
 # Slots are generated this many days ahead (a scheduled job and on demand).
 HIMS_SLOT_WINDOW_DAYS = int(os.environ.get("HIMS_SLOT_WINDOW_DAYS", "14"))
+# Days of slots `hims seed-demo` generates (the hourly Celery job keeps the full window); the test
+# suite seeds the demo many times, so it asks for two days only.
+HIMS_DEMO_SLOT_DAYS = int(os.environ.get("HIMS_DEMO_SLOT_DAYS", "2" if TESTING else "7"))
 # Booking opens this many days ahead and closes online this many minutes before the slot; one
 # patient login (a mobile, a family) holds at most this many upcoming bookings.
 HIMS_BOOKING_OPENS_DAYS = int(os.environ.get("HIMS_BOOKING_OPENS_DAYS", str(HIMS_SLOT_WINDOW_DAYS)))

@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable, Iterator
 
 from django.conf import settings
-from django.db import close_old_connections, connection
 from django.http import StreamingHttpResponse
 
 from hims.scheduling.selectors import queue_version
@@ -38,22 +37,18 @@ def queue_stream(
         deadline = time.monotonic() + settings.HIMS_SSE_MAX_SECONDS
         quiet_since = time.monotonic()
         yield "retry: 1500\n\n"
-        try:
-            while time.monotonic() < deadline:
-                version = queue_version(queue_id=queue_id)
-                if version != last:
-                    last = version
-                    yield _event("update", {"version": version, **render()})
-                    quiet_since = time.monotonic()
-                elif time.monotonic() - quiet_since > KEEPALIVE_SECONDS:
-                    yield ": keepalive\n\n"
-                    quiet_since = time.monotonic()
-                # Outside a transaction, each read sees the latest commit; don't hold the
-                # connection idle in a transaction between polls.
-                time.sleep(settings.HIMS_SSE_POLL_SECONDS)
-        finally:
-            connection.close()
-            close_old_connections()
+        while time.monotonic() < deadline:
+            version = queue_version(queue_id=queue_id)
+            if version != last:
+                last = version
+                yield _event("update", {"version": version, **render()})
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since > KEEPALIVE_SECONDS:
+                yield ": keepalive\n\n"
+                quiet_since = time.monotonic()
+            # Autocommit between polls: each read sees the latest commit. Django closes the
+            # connection when the response ends (request_finished), as for any request.
+            time.sleep(settings.HIMS_SSE_POLL_SECONDS)
 
     response = StreamingHttpResponse(events(), content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"

@@ -99,7 +99,7 @@ def facility_list_for_booking(
             )
         )
     # Nearest first; without a location, hospitals before clinics, then by name.
-    rank = {kind: index for index, kind in enumerate(FACILITY_ORDER)}
+    rank: dict[str, int] = {str(kind): index for index, kind in enumerate(FACILITY_ORDER)}
     choices.sort(
         key=lambda c: (
             c.distance_km is None,

@@ -61,4 +61,4 @@ def demo_opd_seed(*, created: Counter[str]) -> None:
     ]
     ScheduleSession.objects.bulk_create(sessions)
     created["OPD sessions"] += len(sessions)
-    created["slots"] += slots_generate(start=today, days=settings.HIMS_SLOT_WINDOW_DAYS)
+    created["slots"] += slots_generate(start=today, days=settings.HIMS_DEMO_SLOT_DAYS)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -77,6 +78,30 @@ def test_seed_creates_the_demo_network():
     assert statuses.count("planned") == 1 and statuses.count("onboarding") >= 2
     assert 90 <= Practitioner.objects.count() <= 120
     assert Patient.objects.count() == 200
+
+
+def test_live_opds_have_weekly_sessions_and_bookable_slots():
+    from hims.scheduling.models import ScheduleSession, Slot, SlotQuota
+
+    _seed()
+    lnjp_departments = Department.objects.filter(facility__code="lnjp").count()
+    # Hospitals run a morning and an afternoon session in every department.
+    assert (
+        ScheduleSession.objects.filter(department__facility__code="lnjp").count()
+        == 2 * lnjp_departments
+    )
+    assert not ScheduleSession.objects.filter(
+        department__facility__facility_type=FacilityType.JAN_AUSHADHI
+    ).exists()
+    assert not ScheduleSession.objects.exclude(department__facility__rollout_status="live").exists()
+    slot = Slot.objects.filter(facility__code="lnjp").order_by("starts_at").first()
+    assert slot is not None and slot.ends_at - slot.starts_at == timedelta(minutes=15)
+    assert set(SlotQuota.objects.filter(slot=slot).values_list("channel", flat=True)) == {
+        "online",
+        "counter",
+        "priority",
+        "follow_up",
+    }
 
 
 def test_facilities_have_departments_rooms_and_hours():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -12,6 +11,7 @@ import pytest
 from django.db import IntegrityError, connection
 
 from hims.core.errors import DomainError
+from hims.lib.testing import race
 from hims.patients.models import Patient, ScanShareToken
 from hims.patients.scan_share import scan_share_receive
 from hims.patients.services import patient_register
@@ -22,25 +22,7 @@ WORKERS = 8
 
 
 def _race(work: Callable[[int], Any], workers: int = WORKERS) -> list[Any]:
-    """Run `work(i)` in `workers` threads released at the same instant; collect results or errors."""
-    barrier = threading.Barrier(workers)
-    results: list[Any] = [None] * workers
-
-    def run(index: int) -> None:
-        barrier.wait()
-        try:
-            results[index] = work(index)
-        except Exception as error:  # collected for the assertions
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+    return race(work, workers)
 
 
 def test_one_abha_number_registered_at_once_by_eight_clerks_gives_one_patient(clerk, facility):

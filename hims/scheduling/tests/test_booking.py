@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import threading
 import time
 from datetime import datetime, timedelta
 
@@ -9,6 +8,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from hims.lib.testing import race
 from hims.patients.tests.factories import make_patient
 from hims.scheduling.models import Appointment, Slot, SlotQuota
 from hims.scheduling.services import (
@@ -97,33 +97,12 @@ def test_the_database_refuses_overbooking_from_any_code_path(department):
         SlotQuota.objects.filter(slot=slot, channel="online").update(booked=F("capacity") + 1)
 
 
-def _race(work, workers: int):  # type: ignore[no-untyped-def]
-    barrier = threading.Barrier(workers)
-    results: list[object] = [None] * workers
-
-    def run(index: int) -> None:
-        barrier.wait()
-        try:
-            results[index] = work(index)
-        except Exception as error:
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_twenty_simultaneous_bookings_for_five_places_book_exactly_five(department):
     slot = _slot(department, capacity=5)
     patients = [make_patient(mobile=f"98120{i:05d}") for i in range(20)]
-    results = _race(lambda i: appointment_book(slot=slot, patient=patients[i]), 20)
+    results = race(lambda i: appointment_book(slot=slot, patient=patients[i]), 20)
     assert sum(isinstance(r, Appointment) for r in results) == 5
     assert sum(isinstance(r, SlotFull) for r in results) == 15, [
         type(r).__name__ + ":" + str(r) for r in results
@@ -150,7 +129,7 @@ def test_control_a_read_then_write_booking_without_the_guards_overbooks(departme
             SlotQuota.objects.filter(pk=quota.pk).update(booked=quota.booked + 1)
             return True
 
-        accepted = sum(bool(r is True) for r in _race(naive, 20))
+        accepted = sum(bool(r is True) for r in race(naive, 20))
         assert accepted > 5
     finally:
         SlotQuota.objects.filter(slot=slot).update(booked=0)
@@ -165,7 +144,7 @@ def test_control_a_read_then_write_booking_without_the_guards_overbooks(departme
 def test_one_patient_booking_five_times_at_once_gets_one_booking(department):
     slots = [_slot(department, minutes=10 * i) for i in range(5)]
     patient = make_patient()
-    results = _race(lambda i: appointment_book(slot=slots[i], patient=patient), 5)
+    results = race(lambda i: appointment_book(slot=slots[i], patient=patient), 5)
     assert sum(isinstance(r, Appointment) for r in results) == 1
     assert sum(isinstance(r, AlreadyBooked) for r in results) == 4
     assert sum(SlotQuota.objects.filter(channel="online").values_list("booked", flat=True)) == 1

@@ -31,8 +31,10 @@ def _otp_sign_in(page, sms_file: Path, mobile: str) -> None:  # type: ignore[no-
 
 
 def test_a_patient_books_in_hindi_is_checked_in_called_and_the_board_updates_live(
-    browser, phone_hi, live_server, sms_file, department, clerk, doctor
+    browser, phone_hi, live_server, sms_file, department, clerk, doctor, settings
 ):
+    # Streams end soon (the board reconnects by itself), so none outlives the test's server.
+    settings.HIMS_SSE_MAX_SECONDS = 3
     speciality_list_ensure()
     Room.objects.create(
         facility=department.facility,
@@ -66,12 +68,12 @@ def test_a_patient_books_in_hindi_is_checked_in_called_and_the_board_updates_liv
     assert pdf.startswith(b"%PDF")
 
     # The TV board, open before anything is called.
-    tv = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+    contexts = [browser.new_context(viewport={"width": 1280, "height": 800}) for _ in range(3)]
+    tv, counter, desk = (context.new_page() for context in contexts)
     tv.goto(f"{live_server.url}/opd/board/{department.pk}/")
     tv.evaluate("window.__not_reloaded = true")
 
     # The clerk checks the patient in by the booking reference.
-    counter = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
     _sign_in(counter, live_server, "alice")
     counter.goto(f"{live_server.url}/opd/counter/")
     counter.get_by_label("Booking reference").fill(booking.reference)
@@ -80,7 +82,6 @@ def test_a_patient_books_in_hindi_is_checked_in_called_and_the_board_updates_liv
     tv.locator("[data-next='B-001']").wait_for()  # the board shows it waiting, pushed
 
     # The doctor calls the next token; the board shows it in room 12 without a reload.
-    desk = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
     _sign_in(desk, live_server, "bob")
     desk.goto(f"{live_server.url}/opd/worklist/")
     desk.get_by_role("button", name="Call next").click()
@@ -95,3 +96,6 @@ def test_a_patient_books_in_hindi_is_checked_in_called_and_the_board_updates_liv
     phone_hi.reload()
     phone_hi.get_by_text(re.compile("12")).first.wait_for()
     shot(phone_hi, "patient-called-hi")
+    phone_hi.goto("about:blank")  # end the patient's stream too
+    for context in contexts:
+        context.close()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import date, timedelta
 
 import pytest
 from django.db import IntegrityError, connection
 from django.utils import timezone
 
+from hims.lib.testing import race
 from hims.network.models import Room
 from hims.network.tests.factories import DepartmentFactory, speciality
 from hims.patients.tests.factories import make_patient
@@ -133,27 +133,6 @@ def test_transfer_to_another_department_ends_the_token_and_queues_it_there(
     assert new.queue.department == other and new.number == 1 and new.patient == called.patient
 
 
-def _race(work, workers: int):  # type: ignore[no-untyped-def]
-    barrier = threading.Barrier(workers)
-    results: list[object] = [None] * workers
-
-    def run(index: int) -> None:
-        barrier.wait()
-        try:
-            results[index] = work(index)
-        except Exception as error:
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_check_ins_get_gap_free_unique_numbers(department):
@@ -164,7 +143,7 @@ def test_simultaneous_check_ins_get_gap_free_unique_numbers(department):
         _booked_today(department, minutes_from_now=30 + i, mobile=f"98121{i:05d}")
         for i in range(12)
     ]
-    results = _race(lambda i: appointment_check_in(appointment=bookings[i], actor=None), 12)
+    results = race(lambda i: appointment_check_in(appointment=bookings[i], actor=None), 12)
     assert all(isinstance(r, QueueToken) for r in results), results
     assert sorted(r.number for r in results) == list(range(1, 13))  # type: ignore[union-attr]
     assert (
@@ -207,7 +186,7 @@ def test_control_numbering_by_reading_the_highest_number_duplicates_tokens(depar
             )
             return highest + 1
 
-        numbers = [r for r in _race(naive, 8) if isinstance(r, int)]
+        numbers = [r for r in race(naive, 8) if isinstance(r, int)]
         assert len(set(numbers)) < len(numbers)
     finally:
         QueueToken.objects.filter(queue=queue).delete()
@@ -232,7 +211,7 @@ def test_two_doctors_calling_at_once_get_different_patients(department):
             actor=None,
         )
     queue = QueueToken.objects.first().queue
-    results = _race(lambda i: token_call_next(queue=queue, room=rooms[i], actor=None), 2)
+    results = race(lambda i: token_call_next(queue=queue, room=rooms[i], actor=None), 2)
     assert all(isinstance(r, QueueToken) for r in results), results
     assert results[0].pk != results[1].pk  # type: ignore[union-attr]
 

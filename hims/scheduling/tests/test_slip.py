@@ -311,6 +311,11 @@ def test_in_hindi_the_slip_page_shows_hindi_month_names(client, department):
 # --- the PDF ------------------------------------------------------------------------------
 
 
+def _consonants(text: str) -> str:
+    """Devanagari without vowel signs, virama and spaces (what survives PDF text extraction)."""
+    return re.sub(r"[\u0900-\u0903\u093a-\u094f\u0962\u0963\s]", "", text)
+
+
 def test_the_pdf_in_hindi_carries_the_reference_uhid_masked_abha_and_hindi_text(
     client, department, hindi_labels, tmp_path
 ):
@@ -326,8 +331,10 @@ def test_the_pdf_in_hindi_carries_the_reference_uhid_masked_abha_and_hindi_text(
     patient = booking.patient
     assert booking.reference in text and patient.uhid_display in text
     assert patient.abha_masked in text and patient.abha_number not in text
-    for word in ["टोकन", "नाम", "शुल्क", "रमेश", "₹10"]:
+    for word in ["टोकन", "नाम", "शुल्क", "₹10"]:
         assert word in text, word
+    # Extractors misplace vowel signs (RECIPES.md): compare the name's consonants only.
+    assert _consonants(patient.name_hi) in _consonants(text)
     assert AccessEvent.objects.filter(patient_id=patient.pk, action="print", basis="self").exists()
 
 
