@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hims.core.errors import Conflict, NotFound, ValidationFailed
 from hims.scheduling.choices import (
+    OPEN_TOKEN_STATUSES,
     TOKEN_PREFIX,
     AppointmentEventKind,
     AppointmentStatus,
@@ -168,9 +169,17 @@ def appointment_check_in(
     except (IntegrityError, TokenStateChanged):
         # A simultaneous check-in of the same booking won: answer with its token.
         existing = QueueToken.objects.filter(appointment=appointment).first()
-        if existing is None:
-            raise TokenStateChanged() from None
-        return existing
+        if existing is not None:
+            return existing
+        waiting = QueueToken.objects.filter(
+            queue=queue, patient=appointment.patient, status__in=OPEN_TOKEN_STATUSES
+        ).first()
+        if waiting is not None:  # e.g. sent here from another department a moment ago
+            raise Conflict(
+                _("This patient already has token %(token)s in this queue."),
+                params={"token": waiting.label},
+            ) from None
+        raise TokenStateChanged() from None
     return token
 
 
@@ -264,9 +273,7 @@ def token_get(*, token_id: int, queue: QueueDay) -> QueueToken:
     return token
 
 
-def _transition(
-    token: QueueToken, *, allowed: list[str], now: datetime, **changes: object
-) -> QueueToken:
+def _transition(token: QueueToken, *, allowed: list[str], **changes: object) -> QueueToken:
     """A conditional update from one of `allowed` states: two screens acting on the same token
     cannot both win; the loser is told to reload."""
     with transaction.atomic():
@@ -307,7 +314,6 @@ def token_recall(*, token: QueueToken, now: datetime | None = None) -> QueueToke
     return _transition(
         token,
         allowed=[TokenStatus.CALLED],
-        now=now,
         called_at=now,
         call_count=F("call_count") + 1,
     )
@@ -318,7 +324,6 @@ def token_start(*, token: QueueToken, now: datetime | None = None) -> QueueToken
     return _transition(
         token,
         allowed=[TokenStatus.CALLED],
-        now=now,
         status=TokenStatus.IN_CONSULTATION,
         started_at=now,
     )
@@ -330,7 +335,6 @@ def token_complete(*, token: QueueToken, now: datetime | None = None) -> QueueTo
         token = _transition(
             token,
             allowed=[TokenStatus.CALLED, TokenStatus.IN_CONSULTATION],
-            now=now,
             status=TokenStatus.DONE,
             finished_at=now,
             started_at=token.started_at or now,
@@ -348,7 +352,6 @@ def token_no_show(*, token: QueueToken, now: datetime | None = None) -> QueueTok
     return _transition(
         token,
         allowed=[TokenStatus.CALLED, TokenStatus.WAITING],
-        now=now,
         status=TokenStatus.NO_SHOW,
         finished_at=now,
     )
@@ -360,7 +363,6 @@ def token_requeue(*, token: QueueToken, now: datetime | None = None) -> QueueTok
     return _transition(
         token,
         allowed=[TokenStatus.NO_SHOW],
-        now=now,
         status=TokenStatus.WAITING,
         sort_at=now,
         finished_at=None,
@@ -378,7 +380,6 @@ def token_transfer_room(
     return _transition(
         token,
         allowed=[TokenStatus.CALLED, TokenStatus.IN_CONSULTATION, TokenStatus.WAITING],
-        now=now,
         status=TokenStatus.WAITING,
         room=room,
         called_at=None,
@@ -403,7 +404,6 @@ def token_transfer_department(
         token = _transition(
             token,
             allowed=[TokenStatus.CALLED, TokenStatus.IN_CONSULTATION, TokenStatus.WAITING],
-            now=now,
             status=TokenStatus.TRANSFERRED,
             finished_at=now,
         )

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Count, F, Min, Prefetch, Q, Sum
+from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from hims.core.errors import NotFound
@@ -35,10 +35,9 @@ def _free_online() -> Q:
     )
 
 
-def _bookable_slots(now: object | None = None):  # type: ignore[no-untyped-def]
+def _bookable_slots() -> QuerySet[Slot]:
     """Slots still open to online booking (not blocked, not closing, within the window)."""
-    now = now or timezone.now()
-    closes = now + timedelta(minutes=settings.HIMS_BOOKING_CLOSES_MINUTES)  # type: ignore[operator]
+    closes = timezone.now() + timedelta(minutes=settings.HIMS_BOOKING_CLOSES_MINUTES)
     last_day = timezone.localdate() + timedelta(days=settings.HIMS_BOOKING_OPENS_DAYS)
     return Slot.objects.filter(is_blocked=False, starts_at__gt=closes, day__lte=last_day)
 

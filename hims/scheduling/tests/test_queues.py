@@ -8,6 +8,7 @@ import pytest
 from django.db import IntegrityError, connection
 from django.utils import timezone
 
+from hims.core.errors import Conflict
 from hims.lib.testing import race
 from hims.network.models import Room
 from hims.network.tests.factories import DepartmentFactory, speciality
@@ -237,3 +238,22 @@ def test_the_token_number_constraint_backs_the_counter(department):
             patient=make_patient(mobile="9811100002"),
             sort_at=timezone.now(),
         )
+
+
+def test_a_patient_already_in_the_queue_is_told_their_token_not_given_another(
+    department, room, doctor
+):
+    other = DepartmentFactory(facility=department.facility, speciality=speciality("paediatrics"))
+    first = appointment_check_in(
+        appointment=_booked_today(other, minutes_from_now=30, mobile="9811100001"), actor=None
+    )
+    called = token_call_next(queue=first.queue, room=room, actor=doctor)
+    sent = token_transfer_department(token=called, department=department, actor=doctor)
+    booking_here = appointment_book(
+        slot=make_slot(department, starts_at=timezone.now() + timedelta(minutes=50)),
+        patient=first.patient,
+    )
+    with pytest.raises(Conflict) as refused:
+        appointment_check_in(appointment=booking_here, actor=None)
+    assert sent.label in str(refused.value)
+    assert Appointment.objects.get(pk=booking_here.pk).status == "booked"  # nothing half-written

@@ -183,3 +183,20 @@ def test_unused_online_places_go_to_the_counter_at_the_set_time(department):
     quotas = dict(SlotQuota.objects.filter(slot=slot).values_list("channel", "capacity"))
     assert quotas["online"] == 1 and quotas["counter"] == 3
     assert SlotQuota.objects.get(slot=later, channel="online").capacity == 3  # not yet due
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_bookings_by_one_login_stop_at_its_limit(department, settings):
+    from hims.lib.testing import race
+    from hims.network.specialities import speciality_list_ensure
+    from hims.scheduling.models import Appointment
+
+    speciality_list_ensure()
+    settings.HIMS_BOOKINGS_PER_MOBILE = 2
+    login = patient_login("9811100001")
+    family = [make_patient(name=f"Person {i}", mobile="9811100001") for i in range(6)]
+    slots = [make_slot(department, starts_at=at(2, 9, 10 * i)) for i in range(6)]
+    results = race(lambda i: appointment_book(slot=slots[i], patient=family[i], actor=login), 6)
+    assert sum(isinstance(r, Appointment) for r in results) == 2
+    assert sum(isinstance(r, TooManyBookings) for r in results) == 4, results
