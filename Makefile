@@ -31,6 +31,7 @@ run: $(VENV)/.run-installed
 browser-deps:
 	@[ -x "$(CHROMIUM)" ] || { echo "Installing Debian's chromium for the browser tests"; $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-noto-core; }
 	@fc-list 2>/dev/null | grep -qi "Noto Sans Devanagari" || $(SUDO) apt-get install -y -qq fonts-noto-core
+	@command -v pdftotext >/dev/null || { echo "Installing poppler-utils (the PDF tests read the slips)"; $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq poppler-utils; }
 
 ## The whole suite: lint, types, migrations, pytest on SQLite and (when configured) PostgreSQL
 test: $(VENV)/.dev-installed browser-deps lint typecheck migrations-check pytest

@@ -252,6 +252,8 @@ HIMS_BOOKINGS_PER_MOBILE = int(os.environ.get("HIMS_BOOKINGS_PER_MOBILE", "4"))
 HIMS_QUEUE_LATE_MINUTES = int(os.environ.get("HIMS_QUEUE_LATE_MINUTES", "15"))
 # Queue boards and a patient's page: server-sent events poll the queue's version this often and
 # end after this long (the browser reconnects), so a call shows within about half a second.
+# Booking notices are handed to the worker in one sweep per this many seconds (0: one task each).
+HIMS_OUTBOX_COALESCE_SECONDS = float(os.environ.get("HIMS_OUTBOX_COALESCE_SECONDS", "1"))
 HIMS_SSE_POLL_SECONDS = float(os.environ.get("HIMS_SSE_POLL_SECONDS", "0.4"))
 HIMS_SSE_MAX_SECONDS = float(os.environ.get("HIMS_SSE_MAX_SECONDS", "55"))
 

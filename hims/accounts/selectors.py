@@ -6,6 +6,7 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.db.models import QuerySet
 
 from hims.accounts.choices import Role, UserKind
@@ -55,13 +56,41 @@ def memberships_of(user: AnyUser) -> list[Membership]:
 
 
 def memberships_forget(user: AnyUser) -> None:
-    if hasattr(user, _MEMBERSHIPS_ATTR):
-        delattr(user, _MEMBERSHIPS_ATTR)
+    for attr in (_MEMBERSHIPS_ATTR, _GRANTS_ATTR):
+        if hasattr(user, attr):
+            delattr(user, attr)
+
+
+_GRANTS_ATTR = "_hims_role_grants"
+
+
+def _grants(user: AnyUser) -> list[tuple[str, int | None]]:
+    """(role, facility id or None for network-wide) of each active membership: what role checks
+    need, read once per user object in one query without joins (or taken from the memberships
+    when a page has read them already). API calls check roles on every request."""
+    if not user.is_authenticated or user.kind != UserKind.STAFF or not user.is_active:
+        return []
+    cached = getattr(user, _GRANTS_ATTR, None)
+    if cached is None:
+        loaded = getattr(user, _MEMBERSHIPS_ATTR, None)
+        if loaded is not None:
+            cached = [(m.role, m.facility_id) for m in loaded]
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT role, facility_id FROM {Membership._meta.db_table} "  # noqa: S608
+                    "WHERE user_id = %s AND is_active",
+                    [user.pk],
+                )
+                cached = [(role, facility_id) for role, facility_id in cursor.fetchall()]
+        setattr(user, _GRANTS_ATTR, cached)
+    return cached
 
 
 def _network_wide(user: AnyUser, roles: Collection[str] | None) -> bool:
     return bool(user.is_superuser) or any(
-        m.facility_id is None and (roles is None or m.role in roles) for m in memberships_of(user)
+        facility_id is None and (roles is None or role in roles)
+        for role, facility_id in _grants(user)
     )
 
 
@@ -69,12 +98,12 @@ def user_is_network_admin(*, user: AnyUser) -> bool:
     if not user.is_authenticated:
         return False
     return user.is_superuser or any(
-        m.role == Role.NETWORK_ADMIN and m.facility_id is None for m in memberships_of(user)
+        role == Role.NETWORK_ADMIN and facility_id is None for role, facility_id in _grants(user)
     )
 
 
 def user_roles(*, user: AnyUser) -> set[str]:
-    return {m.role for m in memberships_of(user)}
+    return {role for role, _facility_id in _grants(user)}
 
 
 def facility_list_for_user(
@@ -95,9 +124,9 @@ def facility_list_for_user(
 
 def _own_facility_ids(user: AnyUser, roles: Collection[str] | None) -> set[int]:
     return {
-        m.facility_id
-        for m in memberships_of(user)
-        if m.facility_id is not None and (roles is None or m.role in roles)
+        facility_id
+        for role, facility_id in _grants(user)
+        if facility_id is not None and (roles is None or role in roles)
     }
 
 

@@ -25,14 +25,18 @@ from hims.accounts.choices import Role
 from hims.accounts.models import User
 from hims.accounts.selectors import user_has_role_at
 from hims.core.errors import AccessDenied, NotFound, ValidationFailed
-from hims.core.idempotency import idempotent_call
+from hims.core.idempotency import KEY_HEADER, KEY_MAX_LENGTH, idempotent_call
 from hims.network.models import Department
 from hims.patients.models import Patient
+from hims.patients.selectors import patient_by_uhid
 from hims.scheduling.models import Appointment, Slot, SlotQuota
+from hims.scheduling.selectors import slot_surely_full
 from hims.scheduling.services import (
+    SlotFull,
     appointment_book,
     appointment_cancel,
     appointment_reschedule,
+    slot_get,
 )
 
 router = Router(tags=["scheduling"])
@@ -124,16 +128,14 @@ def _require_role_at(user: User, facility_id: int) -> None:
 
 def _slot_read(slot_id: int) -> Slot:
     """The slot with what the booking and its SMS read (facility, department name)."""
-    slot = (
-        Slot.objects.select_related("facility", "department__speciality").filter(pk=slot_id).first()
-    )
-    if slot is None:
-        raise ValidationFailed(_("No such slot."), field="slot")
-    return slot
+    try:
+        return slot_get(slot_id=slot_id)
+    except NotFound:
+        raise ValidationFailed(_("No such slot."), field="slot") from None
 
 
 def _patient_read(uhid: str) -> Patient:
-    patient = Patient.objects.filter(uhid=uhid.strip().upper()).first()
+    patient = patient_by_uhid(uhid)
     if patient is None:
         raise ValidationFailed(_("No patient has this UHID."), field="patient")
     return patient
@@ -255,6 +257,16 @@ def appointment_create(request: HttpRequest, payload: BookingIn) -> HttpResponse
     documents: 409 slot_full, already_booked or booking_closed; 429 too_many_bookings. Send an
     Idempotency-Key header: a retry then books once and gets the first answer again."""
     user = _staff(request)
+    # A rush is mostly refusals: a full slot is refused after one read, writing nothing.
+    key = request.headers.get(KEY_HEADER, "").strip()
+    full_at = (
+        slot_surely_full(slot_id=payload.slot, channel=payload.channel, user_id=user.pk, key=key)
+        if len(key) <= KEY_MAX_LENGTH
+        else None  # refused as too long the usual way
+    )
+    if full_at is not None:
+        _require_role_at(user, full_at)
+        raise SlotFull()
 
     def act() -> HttpResponse:
         slot = _slot_read(payload.slot)

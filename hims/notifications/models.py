@@ -40,9 +40,8 @@ class OutboxMessage(models.Model):
         verbose_name = _("outgoing message")
         verbose_name_plural = _("outgoing messages")
         indexes = [
-            models.Index(
-                fields=["created_at"], condition=Q(status="pending"), name="outbox_pending"
-            ),
+            # The sweep walks pending messages in id order (see message_deliver_pending).
+            models.Index(fields=["id"], condition=Q(status="pending"), name="outbox_pending_id"),
         ]
 
     def __str__(self) -> str:

@@ -17,6 +17,7 @@ from hims.accounts.selectors import user_has_role_at, user_is_network_admin
 from hims.core.access import access_record_listed, access_record_patient
 from hims.core.choices import AccessAction, AccessBasis
 from hims.core.errors import AccessDenied, NotFound
+from hims.lib.db import columns, instances, select_one
 from hims.lib.identifiers import digits_only
 from hims.lib.phonetic import name_key
 from hims.patients.matching import name_keys_like
@@ -201,6 +202,21 @@ def _name_results(patients: QuerySet[Patient], *, key: str, limit: int) -> list[
             patients.filter(name_key=candidate).order_by("birth_date", "pk")[: limit - len(results)]
         )
     return results
+
+
+def patient_by_uhid(uhid: str) -> Patient | None:
+    """The record with this UHID (any case, spaces around), or None: one hand-written SELECT, for
+    the booking hot path. Callers check access; this reads, it does not log."""
+    row = select_one(
+        f"SELECT {columns(Patient, 'p')} FROM {Patient._meta.db_table} p "  # noqa: S608
+        "WHERE p.uhid = %s",
+        [uhid.strip().upper()],
+    )
+    if row is None:
+        return None
+    (patient,) = instances(row, Patient)
+    assert isinstance(patient, Patient)
+    return patient
 
 
 def patient_get_for_staff(

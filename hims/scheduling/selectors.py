@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from hims.core.errors import NotFound
+from hims.core.models import IdempotencyKey
 from hims.network.choices import FacilityType
 from hims.network.models import Department, Facility
 from hims.scheduling.choices import AppointmentStatus, QuotaChannel, TokenStatus
@@ -231,6 +233,44 @@ def slot_for_booking(*, slot_id: int) -> Slot:
     if slot is None:
         raise NotFound()
     return slot
+
+
+def slot_surely_full(
+    *, slot_id: int, channel: str, user_id: int, key: str, now: datetime | None = None
+) -> int | None:
+    """The slot's facility id when a booking for `channel` would surely be refused as full, and
+    the caller has not sent this Idempotency-Key before; else None (book the usual way).
+
+    One read, no lock, no write: how a rush is refused cheaply (DESIGN.md section 9). Only the
+    plain case counts: a bookable slot (not blocked, not ended, within the booking window)
+    whose open quota has no free place. A blocked or past slot, a closed quota, a missing slot
+    and a key already answered go the usual way, to get their own answer (or the first one
+    replayed). A copy of a request still in flight is not seen here: if the first copy takes
+    the last place, a second copy sent meanwhile is told the slot is full; any retry after the
+    first answered gets that answer again."""
+    now = now or timezone.now()
+    last_day = timezone.localdate(now) + timedelta(days=settings.HIMS_BOOKING_OPENS_DAYS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.facility_id, EXISTS (SELECT 1 FROM {IdempotencyKey._meta.db_table} k "  # noqa: S608
+            "WHERE k.user_id = %s AND k.key = %s) "
+            f"FROM {Slot._meta.db_table} s JOIN {SlotQuota._meta.db_table} q "
+            "ON q.slot_id = s.id AND q.channel = %s "
+            "WHERE s.id = %s AND NOT s.is_blocked AND s.ends_at > %s AND s.day <= %s "
+            "AND q.is_open AND q.booked >= q.capacity",
+            [
+                user_id,
+                key,
+                channel,
+                slot_id,
+                connection.ops.adapt_datetimefield_value(now),
+                connection.ops.adapt_datefield_value(last_day),
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None or row[1]:
+        return None
+    return int(row[0])
 
 
 def family_for_login(*, user: User) -> list[Patient]:

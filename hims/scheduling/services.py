@@ -22,8 +22,22 @@ from django.utils.translation import gettext_lazy as _
 
 from hims.accounts.choices import Role
 from hims.accounts.selectors import user_has_role_at
-from hims.core.errors import AccessDenied, Conflict, NotFound, RateLimited, ValidationFailed
-from hims.scheduling.choices import AppointmentEventKind, AppointmentStatus, QuotaChannel
+from hims.core.errors import (
+    AccessDenied,
+    Conflict,
+    DomainError,
+    NotFound,
+    RateLimited,
+    ValidationFailed,
+)
+from hims.lib.db import columns, insert_unless_conflict, instances, select_one
+from hims.network.models import Department, Facility, Speciality
+from hims.scheduling.choices import (
+    ACTIVE_STATUSES,
+    AppointmentEventKind,
+    AppointmentStatus,
+    QuotaChannel,
+)
 from hims.scheduling.models import (
     Appointment,
     AppointmentEvent,
@@ -156,50 +170,119 @@ def appointment_book(
         and user_has_role_at(user=actor, facility_id=slot.facility_id, roles=OVERBOOK_ROLES)
     ):
         raise AccessDenied(_("Only a facility administrator may overbook."))
-    with transaction.atomic():
-        if _is_patient_actor(actor):
-            _hoarding_check(actor=actor, today=timezone.localdate(now))  # type: ignore[arg-type]
-        quota_id = _take_place(slot_id=slot.pk, channel=channel, overbook=bool(overbook_reason))
-        if quota_id is None:
-            raise SlotFull()
-        try:
-            appointment = Appointment.objects.create(
-                reference=booking_reference_new(),
-                slot=slot,
-                quota_id=quota_id,
-                patient=patient,
-                department_id=slot.department_id,
-                day=slot.day,
-                booked_by=actor if actor is not None and actor.is_authenticated else None,
-                booked_at=now,
-                overbook_reason=overbook_reason[:200],
-            )
-        except IntegrityError as error:
-            # Leaving the atomic block with the error rolls the increment back as well.
-            text = str(error)
-            # PostgreSQL names the constraint; SQLite names its columns.
-            if (
-                "appointment_one_active_per_department_day" in text
-                or "appointment.patient_id" in text
-            ):
-                raise AlreadyBooked() from error
-            raise
-        if overbook_reason:
-            AppointmentEvent.objects.create(
-                appointment=appointment,
-                kind=AppointmentEventKind.OVERBOOKED,
-                actor=actor,
-                at=now,
-                detail=overbook_reason[:300],
-            )
-        if notify:
-            appointment_notice(appointment=appointment, template="appointment_booked")
+    # No savepoint (two statements saved on the hot path), and no refusal raised inside the
+    # block: a refusal leaves nothing written (the place is given back when the patient turns
+    # out to be booked already) and the caller's transaction usable, so a caller may go on to
+    # try another slot. Any other error propagates and rolls back.
+    with transaction.atomic(savepoint=False):
+        outcome = _book_in_transaction(
+            slot=slot,
+            patient=patient,
+            channel=channel,
+            actor=actor,
+            overbook_reason=overbook_reason,
+            notify=notify,
+            now=now,
+        )
+    if isinstance(outcome, DomainError):
+        raise outcome
+    return outcome
+
+
+def _book_in_transaction(
+    *,
+    slot: Slot,
+    patient: Patient,
+    channel: str,
+    actor: User | None,
+    overbook_reason: str,
+    notify: bool,
+    now: datetime,
+) -> Appointment | DomainError:
+    if _is_patient_actor(actor):
+        refused = _hoarding_check(actor=actor, today=timezone.localdate(now))  # type: ignore[arg-type]
+        if refused:
+            return refused
+    overbook = bool(overbook_reason)
+    quota_id = _take_place(slot_id=slot.pk, channel=channel, overbook=overbook)
+    if quota_id is None:
+        return SlotFull()
+    appointment = _appointment_insert(
+        slot=slot,
+        quota_id=quota_id,
+        patient=patient,
+        actor=actor,
+        now=now,
+        overbook_reason=overbook_reason,
+    )
+    if appointment is None:
+        _give_place_back(quota_id=quota_id, overbook=overbook)
+        return AlreadyBooked()
+    if overbook_reason:
+        AppointmentEvent.objects.create(
+            appointment=appointment,
+            kind=AppointmentEventKind.OVERBOOKED,
+            actor=actor,
+            at=now,
+            detail=overbook_reason[:300],
+        )
+    if notify:
+        appointment_notice(appointment=appointment, template="appointment_booked")
     return appointment
 
 
-def _hoarding_check(*, actor: User, today: date) -> None:
+def _appointment_insert(
+    *,
+    slot: Slot,
+    quota_id: int,
+    patient: Patient,
+    actor: User | None,
+    now: datetime,
+    overbook_reason: str,
+) -> Appointment | None:
+    """INSERT the booking, or None when the patient already holds one in the department that day
+    (the partial unique constraint: ON CONFLICT DO NOTHING, so the transaction stays usable)."""
+    for _attempt in range(3):
+        appointment = Appointment(
+            reference=booking_reference_new(),
+            slot=slot,
+            quota_id=quota_id,
+            patient=patient,
+            department_id=slot.department_id,
+            day=slot.day,
+            booked_by=actor if actor is not None and actor.is_authenticated else None,
+            booked_at=now,
+            overbook_reason=overbook_reason[:200],
+        )
+        if insert_unless_conflict(appointment):
+            return appointment
+        if (
+            Appointment.objects.filter(
+                patient=patient, department_id=slot.department_id, day=slot.day
+            )
+            .filter(status__in=ACTIVE_STATUSES)
+            .exists()
+        ):
+            return None
+        # Otherwise the random reference was taken (about 1 in 10^12): draw another.
+    raise Conflict(_("Could not give this booking a reference; try again."))
+
+
+def _give_place_back(*, quota_id: int, overbook: bool) -> None:
+    """Undo `_take_place` in the same transaction (the row is still locked by it)."""
+    extra = ", capacity = capacity - 1" if overbook else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {SlotQuota._meta.db_table} SET booked = booked - 1{extra} "  # noqa: S608
+            "WHERE id = %s",
+            [quota_id],
+        )
+
+
+def _hoarding_check(*, actor: User, today: date) -> TooManyBookings | None:
     """A patient login (one mobile, a family) holds at most HIMS_BOOKINGS_PER_MOBILE upcoming
-    bookings. The login's row is locked so two simultaneous bookings cannot both pass."""
+    bookings. The login's row is locked so two simultaneous bookings cannot both pass. Returns
+    the refusal (raised by the caller once out of its transaction block), or None."""
     from hims.accounts.models import User
 
     User.objects.select_for_update().filter(pk=actor.pk).first()
@@ -208,7 +291,8 @@ def _hoarding_check(*, actor: User, today: date) -> None:
         booked_by=actor, status=AppointmentStatus.BOOKED, day__gte=today
     ).count()
     if held >= limit:
-        raise TooManyBookings(params={"limit": limit})
+        return TooManyBookings(params={"limit": limit})
+    return None
 
 
 def appointment_cancel(
@@ -295,11 +379,25 @@ def appointment_reschedule(
 
 
 def slot_get(*, slot_id: int) -> Slot:
-    slot = (
-        Slot.objects.select_related("department__speciality", "facility").filter(pk=slot_id).first()
+    """The slot with its facility and department (and speciality: the department's name), as a
+    booking and its SMS read them: one hand-written SELECT, this being the booking hot path."""
+    row = select_one(
+        f"SELECT {columns(Slot, 's')}, {columns(Facility, 'f')}, "  # noqa: S608 (model columns)
+        f"{columns(Department, 'd')}, {columns(Speciality, 'sp')} "
+        f"FROM {Slot._meta.db_table} s "
+        f"JOIN {Facility._meta.db_table} f ON f.id = s.facility_id "
+        f"JOIN {Department._meta.db_table} d ON d.id = s.department_id "
+        f"JOIN {Speciality._meta.db_table} sp ON sp.id = d.speciality_id "
+        "WHERE s.id = %s",
+        [slot_id],
     )
-    if slot is None:
+    if row is None:
         raise NotFound(_("No such slot."))
+    slot, facility, department, speciality = instances(row, Slot, Facility, Department, Speciality)
+    assert isinstance(slot, Slot) and isinstance(department, Department)
+    department.speciality = speciality  # type: ignore[assignment]
+    slot.facility = facility  # type: ignore[assignment]
+    slot.department = department
     return slot
 
 

@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from hims.accounts.services import api_token_create
+from hims.core.models import IdempotencyKey
 from hims.network.tests.factories import DepartmentFactory, PractitionerFactory, speciality
 from hims.patients.tests.factories import make_patient
 from hims.scheduling.models import Appointment, Slot, SlotQuota
@@ -128,9 +129,10 @@ def test_a_booking_runs_the_lean_hot_path(client, headers, department, django_as
     slot = _slot(department)
     patient = make_patient(mobile="")  # no SMS: the query count is the booking's own
     client.get("/api/v1/me", **headers)  # the token's first use also records last_used_at
-    # Token; memberships; idempotency row (savepoint, INSERT, release); patient; slot; the
-    # service (savepoint, conditional UPDATE, INSERT, release); the idempotency row's answer.
-    with django_assert_num_queries(12):
+    # Token (with its user); the full-slot check; the idempotency row (savepoint, INSERT); slot
+    # (with facility and department); roles; patient; the conditional UPDATE; the appointment
+    # INSERT; the idempotency row's answer; release. The service takes no savepoint of its own.
+    with django_assert_num_queries(11):
         response = _book(client, headers, slot, patient, HTTP_IDEMPOTENCY_KEY="hot-1")
     assert response.status_code == 201
 
@@ -140,9 +142,41 @@ def test_a_booking_that_queues_an_sms_adds_only_the_outbox_row(
 ):
     slot, patient = _slot(department), make_patient()
     client.get("/api/v1/me", **headers)
-    with django_assert_num_queries(15):  # the lean path + savepoint, INSERT, release
+    with django_assert_num_queries(12):  # the lean path + INSERT ... ON CONFLICT DO NOTHING
         response = _book(client, headers, slot, patient, HTTP_IDEMPOTENCY_KEY="hot-2")
     assert response.status_code == 201
+
+
+def test_a_full_slot_is_refused_after_one_read_writing_nothing(
+    client, headers, department, django_assert_num_queries
+):
+    slot = _slot(department, online=1)
+    assert _book(client, headers, slot, make_patient(mobile="9811100001")).status_code == 201
+    keys, late = IdempotencyKey.objects.count(), make_patient(mobile="9811100002")
+    with django_assert_num_queries(3):  # token, the full-slot check, roles
+        refused = _book(client, headers, slot, late, HTTP_IDEMPOTENCY_KEY="late")
+    assert refused.status_code == 409 and refused.json()["title"] == "slot_full"
+    assert IdempotencyKey.objects.count() == keys  # nothing written: a retry may still act
+    assert Appointment.objects.filter(slot=slot).count() == 1
+
+
+def test_a_retry_after_the_slot_filled_replays_the_booking_not_a_refusal(
+    client, headers, department
+):
+    slot = _slot(department, online=1)
+    patient = make_patient()
+    first = _book(client, headers, slot, patient, HTTP_IDEMPOTENCY_KEY="last-place")
+    again = _book(client, headers, slot, patient, HTTP_IDEMPOTENCY_KEY="last-place")
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true" and again.content == first.content
+
+
+def test_a_full_slot_at_a_facility_without_a_role_is_not_disclosed(
+    client, department, other_facility_doctor
+):
+    slot = _slot(department, online=0)
+    refused = _book(client, _bearer(other_facility_doctor), slot, make_patient())
+    assert refused.status_code == 403 and "slot_full" not in refused.content.decode()
 
 
 def test_a_retry_with_the_same_idempotency_key_books_once_and_answers_the_same(
