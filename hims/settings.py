@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "hims.patients",
     "hims.scheduling",
     "hims.notifications",
+    "hims.records",
     "hims.fhir",
     "hims.api",
 ]

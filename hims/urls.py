@@ -18,6 +18,7 @@ urlpatterns = [
     path("my/", include("hims.scheduling.my_urls")),
     path("opd/", include("hims.scheduling.urls")),
     path("slip/", include("hims.scheduling.slip_urls")),
+    path("records/", include("hims.records.urls")),
     path("fhir/R4/", include("hims.fhir.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

@@ -50,6 +50,11 @@ def request_channel(request: HttpRequest | None) -> str:
     return "web"
 
 
+def _acting_role(request: HttpRequest | None) -> str:
+    membership = getattr(request, "membership", None)
+    return str(getattr(membership, "role", "") or "")
+
+
 def access_record(
     *,
     actor: User | None,
@@ -65,10 +70,11 @@ def access_record(
     reason: str = "",
     request: HttpRequest | None = None,
 ) -> AccessEvent:
-    """Append one access-log entry. Call inside the transaction that reads or writes the data."""
+    """Append one access-log entry. Call inside the transaction that reads or writes the data.
+    The role defaults to the one the staff member is acting in on this request."""
     return AccessEvent.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
-        actor_role=actor_role,
+        actor_role=actor_role or _acting_role(request),
         facility=facility,
         patient_id=patient_id,
         action=action,
@@ -96,6 +102,7 @@ def access_record_listed(
     if not patient_ids:
         return
     ip, channel = client_ip(request), request_channel(request)
+    actor_role = actor_role or _acting_role(request)
     AccessEvent.objects.bulk_create(
         AccessEvent(
             actor=actor,
