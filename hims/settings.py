@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "hims.scheduling",
     "hims.notifications",
     "hims.records",
+    "hims.clinical",
     "hims.fhir",
     "hims.api",
 ]

@@ -1,0 +1,243 @@
+"""The OPD consultation: starting from a called token, vitals, diagnoses, allergies, closing, and
+the addendum as the only change to a closed visit."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from hims.clinical.icd10 import icd10_rows, icd10_search
+from hims.clinical.models import Addendum, Diagnosis, Encounter, Icd10Code, VitalSigns
+from hims.clinical.selectors import vitals_flags
+from hims.clinical.services import (
+    EncounterClosed,
+    addendum_add,
+    allergy_record,
+    diagnosis_add,
+    encounter_close,
+    encounter_notes_save,
+    encounter_start,
+    vitals_record,
+)
+from hims.core.errors import Conflict, ValidationFailed
+from hims.core.models import AccessEvent
+from hims.lib.testing import race
+from hims.network.models import Room
+from hims.patients.tests.factories import make_patient
+from hims.scheduling.queues import appointment_check_in, token_call_next
+from hims.scheduling.services import appointment_book
+from hims.scheduling.tests.factories import make_slot
+
+
+@pytest.fixture
+def called(department, doctor):  # type: ignore[no-untyped-def]
+    """A booked patient checked in today and called by the doctor."""
+    room = Room.objects.create(
+        facility=department.facility, department=department, code="7", kind="consultation", name="7"
+    )
+    slot = make_slot(department, starts_at=timezone.now() + timedelta(minutes=30))
+    booking = appointment_book(slot=slot, patient=make_patient(mobile="9811100001"))
+    token = appointment_check_in(appointment=booking, actor=None)
+    called = token_call_next(queue=token.queue, room=room, actor=doctor)
+    assert called is not None
+    return called
+
+
+@pytest.fixture
+def visit(called, doctor):  # type: ignore[no-untyped-def]
+    return encounter_start(token=called, actor=doctor)
+
+
+def test_the_shipped_code_list_is_loaded_and_unique(db):
+    rows = icd10_rows()
+    assert len(rows) >= 90
+    assert Icd10Code.objects.count() == len({r["code"] for r in rows})
+    assert all(r["title"] and r["title_hi"] for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("I10", "I10"), ("i10", "I10"), ("diabetes", "E11.9"), ("शुगर", "E11.9"), ("बीपी", "I10")],
+)
+def test_diagnoses_are_found_by_code_english_words_or_common_hindi(db, query, expected):
+    found = [c.code for c in icd10_search(query)]
+    assert expected in found
+    if query.upper() == expected:
+        assert found[0] == expected  # the exact code first
+
+
+def test_starting_the_visit_takes_the_token_into_the_room_once(called, doctor):
+    visit = encounter_start(token=called, actor=doctor)
+    called.refresh_from_db()
+    assert called.status == "in_room"
+    assert (visit.patient_id, visit.facility_id, visit.status) == (
+        called.patient_id,
+        called.queue.facility_id,
+        "in_progress",
+    )
+    assert encounter_start(token=called, actor=doctor).pk == visit.pk  # pressed twice
+    assert Encounter.objects.count() == 1
+    assert AccessEvent.objects.filter(resource_type="Encounter", action="create").count() == 1
+
+
+def test_vitals_are_stored_with_bmi_and_abnormal_values_flagged(visit, doctor):
+    vitals = vitals_record(
+        encounter=visit,
+        actor=doctor,
+        readings={
+            "systolic_mmhg": "152",
+            "diastolic_mmhg": "96",
+            "pulse_per_min": 88,
+            "temperature_c": "38.4",
+            "spo2_percent": "91",
+            "weight_kg": "72.5",
+            "height_cm": "165",
+            "glucose_mg_dl": "210",
+        },
+        glucose_fasting=False,
+    )
+    assert vitals.bmi == Decimal("26.6")
+    assert vitals_flags(vitals) == {
+        "systolic_mmhg": "high",
+        "diastolic_mmhg": "high",
+        "temperature_c": "high",
+        "spo2_percent": "low",
+        "bmi": "high",
+        "glucose_mg_dl": "high",
+    }
+    assert AccessEvent.objects.filter(resource_type="Observation", patient_id=visit.patient_id)
+
+
+@pytest.mark.parametrize(
+    ("readings", "field"),
+    [
+        ({"systolic_mmhg": "1200", "diastolic_mmhg": "80"}, "systolic_mmhg"),
+        ({"temperature_c": "98.6"}, "temperature_c"),  # Fahrenheit in the Celsius box
+        ({"systolic_mmhg": "80", "diastolic_mmhg": "120"}, "systolic_mmhg"),
+        ({"systolic_mmhg": "120"}, "systolic_mmhg"),
+        ({"pulse_per_min": "seventy"}, "pulse_per_min"),
+        ({"pulse_per_min": "72.5"}, "pulse_per_min"),
+        ({"spo2_percent": "NaN"}, "spo2_percent"),
+        ({"bp": "120/80"}, "bp"),
+        ({}, None),
+    ],
+)
+def test_implausible_readings_are_refused_naming_the_reading_and_nothing_is_written(
+    visit, doctor, readings, field
+):
+    with pytest.raises(ValidationFailed) as refused:
+        vitals_record(encounter=visit, actor=doctor, readings=readings)
+    assert refused.value.field == field
+    assert not VitalSigns.objects.exists()
+
+
+def test_the_database_refuses_implausible_vitals_from_any_code_path(visit, doctor):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        VitalSigns.objects.create(encounter=visit, recorded_by=doctor, temperature_c=Decimal(98))
+
+
+def test_one_main_diagnosis_per_visit_and_each_code_once(visit, doctor):
+    diagnosis_add(encounter=visit, actor=doctor, code="i10")
+    with pytest.raises(Conflict) as twice:
+        diagnosis_add(encounter=visit, actor=doctor, code="I10", kind="secondary")
+    assert twice.value.field == "code"
+    with pytest.raises(Conflict) as second_main:
+        diagnosis_add(encounter=visit, actor=doctor, code="E11.9")
+    assert second_main.value.field == "kind"
+    diagnosis_add(encounter=visit, actor=doctor, code="E11.9", kind="secondary")
+    with pytest.raises(ValidationFailed):
+        diagnosis_add(encounter=visit, actor=doctor, code="XYZ")
+    assert Diagnosis.objects.filter(encounter=visit).count() == 2
+
+
+def test_an_allergy_is_kept_once_per_substance(visit, doctor):
+    allergy_record(encounter=visit, actor=doctor, substance="Penicillin", reaction="rash")
+    with pytest.raises(Conflict):
+        allergy_record(encounter=visit, actor=doctor, substance="  penicillin ")
+    assert visit.patient.allergies.count() == 1
+
+
+def test_a_closed_visit_changes_only_by_addendum(visit, doctor):
+    with pytest.raises(ValidationFailed):
+        encounter_close(encounter=visit, actor=doctor)  # nothing written yet
+    encounter_notes_save(
+        encounter=visit, actor=doctor, chief_complaint="Fever 3 days", examination="", advice=""
+    )
+    closed = encounter_close(encounter=visit, actor=doctor)
+    assert closed.status == "closed" and closed.closed_at is not None
+    assert closed.token.status == "done"
+    for write in (
+        lambda: encounter_notes_save(
+            encounter=visit, actor=doctor, chief_complaint="changed", examination="", advice=""
+        ),
+        lambda: vitals_record(encounter=visit, actor=doctor, readings={"pulse_per_min": 80}),
+        lambda: diagnosis_add(encounter=visit, actor=doctor, code="R50.9"),
+        lambda: encounter_close(encounter=visit, actor=doctor),
+    ):
+        with pytest.raises(EncounterClosed):
+            write()
+    note = addendum_add(encounter=visit, actor=doctor, text="Malaria test came back negative.")
+    assert Addendum.objects.get().pk == note.pk
+    assert Encounter.objects.get(pk=visit.pk).chief_complaint == "Fever 3 days"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_write_racing_the_close_either_lands_before_it_or_is_refused(called, doctor):
+    visit = encounter_start(token=called, actor=doctor)
+    encounter_notes_save(
+        encounter=visit, actor=doctor, chief_complaint="Cough", examination="", advice=""
+    )
+
+    def work(i: int) -> object:
+        if i == 0:
+            return encounter_close(encounter=visit, actor=doctor)
+        return vitals_record(encounter=visit, actor=doctor, readings={"pulse_per_min": 70 + i})
+
+    results = race(work, 6)
+    closed_at = Encounter.objects.get(pk=visit.pk).closed_at
+    assert closed_at is not None
+    written = [r for r in results if isinstance(r, VitalSigns)]
+    refused = [r for r in results if isinstance(r, EncounterClosed)]
+    assert len(written) + len(refused) == 5
+    assert all(v.recorded_at <= closed_at for v in written)  # nothing landed after the close
+    assert VitalSigns.objects.count() == len(written)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_control_without_the_row_lock_a_write_lands_on_a_closed_visit(called, doctor):
+    """The guard's control: check "still open?" without locking, let the close happen between
+    the check and the write, and the write lands on a closed visit."""
+    import threading
+
+    from django.db import connection
+
+    visit = encounter_start(token=called, actor=doctor)
+    encounter_notes_save(
+        encounter=visit, actor=doctor, chief_complaint="Cough", examination="", advice=""
+    )
+    checked, closed = threading.Event(), threading.Event()
+
+    def naive_write() -> None:
+        try:
+            with transaction.atomic():
+                assert not Encounter.objects.get(pk=visit.pk).is_closed  # no lock taken
+                checked.set()
+                closed.wait(10)
+                VitalSigns.objects.create(encounter=visit, recorded_by=doctor, pulse_per_min=80)
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=naive_write)
+    writer.start()
+    checked.wait(10)
+    encounter_close(encounter=visit, actor=doctor)
+    closed.set()
+    writer.join()
+    assert Encounter.objects.get(pk=visit.pk).is_closed
+    assert VitalSigns.objects.filter(encounter=visit).count() == 1  # written after the close
