@@ -16,6 +16,7 @@ urlpatterns = [
     path("abdm/", include("hims.patients.abdm_urls")),
     path("book/", include("hims.scheduling.booking_urls")),
     path("my/", include("hims.scheduling.my_urls")),
+    path("opd/visit/", include("hims.clinical.urls")),
     path("opd/", include("hims.scheduling.urls")),
     path("slip/", include("hims.scheduling.slip_urls")),
     path("records/", include("hims.records.urls")),

@@ -3,12 +3,10 @@ the addendum as the only change to a closed visit."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from hims.clinical.icd10 import icd10_rows, icd10_search
 from hims.clinical.models import Addendum, Diagnosis, Encounter, Icd10Code, VitalSigns
@@ -26,30 +24,6 @@ from hims.clinical.services import (
 from hims.core.errors import Conflict, ValidationFailed
 from hims.core.models import AccessEvent
 from hims.lib.testing import race
-from hims.network.models import Room
-from hims.patients.tests.factories import make_patient
-from hims.scheduling.queues import appointment_check_in, token_call_next
-from hims.scheduling.services import appointment_book
-from hims.scheduling.tests.factories import make_slot
-
-
-@pytest.fixture
-def called(department, doctor):  # type: ignore[no-untyped-def]
-    """A booked patient checked in today and called by the doctor."""
-    room = Room.objects.create(
-        facility=department.facility, department=department, code="7", kind="consultation", name="7"
-    )
-    slot = make_slot(department, starts_at=timezone.now() + timedelta(minutes=30))
-    booking = appointment_book(slot=slot, patient=make_patient(mobile="9811100001"))
-    token = appointment_check_in(appointment=booking, actor=None)
-    called = token_call_next(queue=token.queue, room=room, actor=doctor)
-    assert called is not None
-    return called
-
-
-@pytest.fixture
-def visit(called, doctor):  # type: ignore[no-untyped-def]
-    return encounter_start(token=called, actor=doctor)
 
 
 def test_the_shipped_code_list_is_loaded_and_unique(db):

@@ -1,0 +1,84 @@
+"""The consultation screen: started from the worklist, written and closed by the doctor."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from hims.accounts.choices import Role
+from hims.clinical.models import Diagnosis, Encounter, VitalSigns
+from hims.core.models import AccessEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def _visit_page(client, doctor, called):  # type: ignore[no-untyped-def]
+    client.force_login(doctor)
+    started = client.post(reverse("visit:start"), {"token": called.pk})
+    encounter = Encounter.objects.get(token=called)
+    assert started.status_code == 302 and started["Location"] == reverse(
+        "visit:detail", args=[encounter.pk]
+    )
+    return encounter
+
+
+def test_the_worklist_offers_the_consultation_and_starting_opens_the_visit(client, doctor, called):
+    client.force_login(doctor)
+    assert "Start the consultation" in client.get("/opd/worklist/").content.decode()
+    encounter = _visit_page(client, doctor, called)
+    page = client.get(reverse("visit:detail", args=[encounter.pk]))
+    assert page.status_code == 200 and "Ramesh Kumar" in page.content.decode()
+    assert AccessEvent.objects.filter(
+        resource_type="Encounter", action="read", actor=doctor, patient_id=encounter.patient_id
+    ).exists()
+
+
+def test_a_whole_consultation_in_hindi_from_vitals_to_addendum(client, doctor, called):
+    encounter = _visit_page(client, doctor, called)
+    act = lambda action: reverse("visit:act", args=[encounter.pk, action])  # noqa: E731
+    refused = client.post(
+        act("vitals"), {"systolic_mmhg": "1200", "diastolic_mmhg": "80"}, HTTP_ACCEPT_LANGUAGE="hi"
+    )
+    assert refused.status_code == 200
+    assert "जो लिखा है उसे जाँचें" in refused.content.decode()  # the error, in Hindi
+    assert not VitalSigns.objects.exists()
+    client.post(
+        act("vitals"), {"systolic_mmhg": "150", "diastolic_mmhg": "95", "pulse_per_min": "80"}
+    )
+    page = client.get(reverse("visit:detail", args=[encounter.pk]), HTTP_ACCEPT_LANGUAGE="hi")
+    text = page.content.decode()
+    assert "flag-high" in text and "ज़्यादा" in text  # the high BP is marked, in words too
+    found = client.get(reverse("visit:detail", args=[encounter.pk]), {"q": "बीपी"})
+    assert "I10" in found.content.decode()
+    client.post(act("diagnosis"), {"code": "I10", "kind": "primary", "certainty": "confirmed"})
+    client.post(act("notes"), {"chief_complaint": "सिरदर्द", "examination": "", "advice": ""})
+    client.post(act("close"))
+    encounter.refresh_from_db()
+    assert encounter.is_closed and Diagnosis.objects.get(encounter=encounter).code.code == "I10"
+    again = client.post(act("notes"), {"chief_complaint": "changed"}, HTTP_ACCEPT_LANGUAGE="hi")
+    assert "परिशिष्ट" in again.content.decode()  # closed: add an addendum instead
+    client.post(act("addendum"), {"text": "ECG normal."})
+    page = client.get(reverse("visit:detail", args=[encounter.pk])).content.decode()
+    assert "ECG normal." in page and "changed" not in page
+
+
+def test_a_nurse_records_vitals_but_only_the_doctor_diagnoses(client, doctor, called):
+    from hims.conftest import _staff
+
+    encounter = _visit_page(client, doctor, called)
+    nurse = _staff("nisha", Role.NURSE, encounter.facility)
+    client.force_login(nurse)
+    client.post(reverse("visit:act", args=[encounter.pk, "vitals"]), {"pulse_per_min": "72"})
+    assert VitalSigns.objects.filter(encounter=encounter, recorded_by=nurse).exists()
+    client.post(reverse("visit:act", args=[encounter.pk, "diagnosis"]), {"code": "I10"})
+    assert not Diagnosis.objects.exists()
+
+
+def test_a_doctor_of_another_facility_cannot_open_the_visit(
+    client, doctor, called, other_facility_doctor
+):
+    encounter = _visit_page(client, doctor, called)
+    client.force_login(other_facility_doctor)
+    assert client.get(reverse("visit:detail", args=[encounter.pk])).status_code == 404
+    assert client.post(reverse("visit:start"), {"token": called.pk}).status_code == 302
+    assert Encounter.objects.count() == 1

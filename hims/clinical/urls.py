@@ -1,0 +1,10 @@
+from django.urls import path
+
+from hims.clinical import views
+
+app_name = "visit"
+urlpatterns = [
+    path("start", views.visit_start, name="start"),
+    path("<int:encounter_id>/", views.visit_detail, name="detail"),
+    path("<int:encounter_id>/<str:action>", views.visit_act, name="act"),
+]

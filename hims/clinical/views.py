@@ -1,0 +1,194 @@
+"""The consultation screen, opened from the doctor's worklist."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from hims.accounts.choices import Role
+from hims.clinical import services
+from hims.clinical.choices import AllergyStatus
+from hims.clinical.forms import AddendumForm, AllergyForm, DiagnosisForm, NotesForm, VitalsForm
+from hims.clinical.icd10 import icd10_search
+from hims.clinical.models import PLAUSIBLE, Allergy, Encounter
+from hims.clinical.selectors import FLAG_TEXT, vitals_flags
+from hims.core.access import access_record
+from hims.core.choices import AccessAction, AccessBasis
+from hims.core.decorators import StaffRequest, staff_required
+from hims.core.errors import DomainError, NotFound, ValidationFailed
+from hims.scheduling.models import QueueToken
+
+VISIT_ROLES = {Role.DOCTOR, Role.NURSE}
+DOCTOR_ONLY = {"notes", "diagnosis", "allergy", "close", "addendum"}
+
+
+def _encounter(request: StaffRequest, encounter_id: int) -> Encounter:
+    """The visit, if it is at the facility the staff member works at now; else 404."""
+    encounter = (
+        Encounter.objects.select_related("patient", "facility", "department__speciality", "token")
+        .filter(pk=encounter_id, facility=request.facility)
+        .first()
+    )
+    if encounter is None:
+        raise NotFound(_("No such visit at this facility."))
+    return encounter
+
+
+@staff_required(VISIT_ROLES)
+@require_POST
+def visit_start(request: StaffRequest) -> HttpResponse:
+    token_id = request.POST.get("token", "")
+    token = (
+        QueueToken.objects.filter(
+            pk=int(token_id) if token_id.isdigit() else 0, queue__facility=request.facility
+        )
+        .select_related("queue")
+        .first()
+    )
+    try:
+        if token is None:
+            raise NotFound(_("No such token today."))
+        encounter = services.encounter_start(token=token, actor=request.user, request=request)
+    except DomainError as refused:
+        messages.error(request, str(refused))
+        return redirect("opd:worklist")
+    return redirect("visit:detail", encounter.pk)
+
+
+@staff_required(VISIT_ROLES)
+def visit_detail(request: StaffRequest, encounter_id: int) -> HttpResponse:
+    encounter = _encounter(request, encounter_id)
+    access_record(
+        actor=request.user,
+        action=AccessAction.READ,
+        resource_type="Encounter",
+        resource_id=encounter.pk,
+        patient_id=encounter.patient_id,
+        facility=request.facility,
+        basis=AccessBasis.TREATING,
+        purpose="treatment",
+        request=request,
+    )
+    return render(request, "clinical/visit.html", _context(request, encounter))
+
+
+def _context(request: StaffRequest, encounter: Encounter, **forms: object) -> dict[str, object]:
+    vitals = list(encounter.vitals.order_by("-recorded_at", "-pk")[:5])
+    latest = vitals[0] if vitals else None
+    flags = vitals_flags(latest) if latest else {}
+    readings = []
+    if latest:
+        for field in [*PLAUSIBLE, "bmi"]:
+            value = latest.bmi if field == "bmi" else getattr(latest, field)
+            if value is None:
+                continue
+            label = (
+                _("BMI")
+                if field == "bmi"
+                else str(getattr(latest._meta.get_field(field), "verbose_name", field))
+            )
+            flag = flags.get(field)
+            readings.append(
+                {
+                    "label": label,
+                    "value": value,
+                    "flag": flag,
+                    "flag_text": FLAG_TEXT.get(flag or ""),
+                }
+            )
+    query = request.GET.get("q", "").strip()
+    return {
+        "encounter": encounter,
+        "patient": encounter.patient,
+        "allergies": Allergy.objects.filter(
+            patient_id=encounter.patient_id, status=AllergyStatus.ACTIVE
+        ),
+        "readings": readings,
+        "latest": latest,
+        "diagnoses": encounter.diagnoses.select_related("code").order_by("kind", "pk"),
+        "addenda": encounter.addenda.select_related("author"),
+        "query": query,
+        "codes": list(icd10_search(query)) if query else [],
+        "is_doctor": request.membership.role == Role.DOCTOR,
+        "notes_form": forms.get("notes_form")
+        or NotesForm(
+            initial={
+                "chief_complaint": encounter.chief_complaint,
+                "examination": encounter.examination,
+                "advice": encounter.advice,
+            }
+        ),
+        "vitals_form": forms.get("vitals_form") or VitalsForm(),
+        "diagnosis_form": DiagnosisForm(),
+        "allergy_form": forms.get("allergy_form") or AllergyForm(),
+        "addendum_form": forms.get("addendum_form") or AddendumForm(),
+    }
+
+
+@staff_required(VISIT_ROLES)
+@require_POST
+def visit_act(request: StaffRequest, encounter_id: int, action: str) -> HttpResponse:
+    """One write to the visit; a refusal re-shows the page with the error and nothing written."""
+    encounter = _encounter(request, encounter_id)
+    if action in DOCTOR_ONLY and request.membership.role != Role.DOCTOR:
+        messages.error(request, _("Only the doctor can change this."))
+        return redirect("visit:detail", encounter.pk)
+    user, data = request.user, request.POST
+    forms: dict[str, object] = {}
+    try:
+        if action == "notes":
+            forms["notes_form"] = notes = NotesForm(data)
+            notes.is_valid()
+            services.encounter_notes_save(
+                encounter=encounter, actor=user, request=request, **notes.cleaned_data
+            )
+            messages.success(request, _("Saved."))
+        elif action == "vitals":
+            forms["vitals_form"] = VitalsForm(data)
+            readings = {f: data.get(f, "") for f in PLAUSIBLE}
+            services.vitals_record(
+                encounter=encounter,
+                actor=user,
+                readings=readings,
+                glucose_fasting=bool(data.get("glucose_fasting")),
+                request=request,
+            )
+            messages.success(request, _("Vitals recorded."))
+        elif action == "diagnosis":
+            chosen = DiagnosisForm(data)
+            if not chosen.is_valid():
+                raise ValidationFailed(_("Choose a diagnosis from the ICD-10 list."), field="code")
+            services.diagnosis_add(
+                encounter=encounter, actor=user, request=request, **chosen.cleaned_data
+            )
+            messages.success(request, _("Diagnosis added."))
+        elif action == "allergy":
+            forms["allergy_form"] = allergy = AllergyForm(data)
+            if not allergy.is_valid():
+                raise ValidationFailed(_("Say what the patient is allergic to."), field="substance")
+            services.allergy_record(
+                encounter=encounter, actor=user, request=request, **allergy.cleaned_data
+            )
+            messages.success(request, _("Allergy recorded."))
+        elif action == "close":
+            services.encounter_close(encounter=encounter, actor=user, request=request)
+            messages.success(request, _("Visit closed."))
+        elif action == "addendum":
+            forms["addendum_form"] = AddendumForm(data)
+            services.addendum_add(
+                encounter=encounter, actor=user, text=data.get("text", ""), request=request
+            )
+            messages.success(request, _("Addendum added."))
+        else:
+            raise NotFound()
+    except DomainError as refused:
+        messages.error(request, str(refused))
+        encounter.refresh_from_db()
+        return render(
+            request, "clinical/visit.html", _context(request, encounter, **forms), status=200
+        )
+    return redirect(reverse("visit:detail", args=[encounter.pk]))
