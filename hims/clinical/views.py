@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,12 +12,12 @@ from django.views.decorators.http import require_POST
 
 from hims.accounts.choices import Role
 from hims.clinical import services
-from hims.clinical.choices import AllergyStatus
+from hims.clinical.choices import AllergyStatus, EncounterStatus
 from hims.clinical.forms import AddendumForm, AllergyForm, DiagnosisForm, NotesForm, VitalsForm
 from hims.clinical.icd10 import icd10_search
-from hims.clinical.models import PLAUSIBLE, Allergy, Encounter
+from hims.clinical.models import PLAUSIBLE, Allergy, Diagnosis, Encounter
 from hims.clinical.selectors import FLAG_TEXT, vitals_flags
-from hims.core.access import access_record
+from hims.core.access import access_record, access_record_resources
 from hims.core.choices import AccessAction, AccessBasis
 from hims.core.decorators import StaffRequest, staff_required
 from hims.core.errors import DomainError, NotFound, ValidationFailed
@@ -24,6 +25,7 @@ from hims.scheduling.models import QueueToken
 
 VISIT_ROLES = {Role.DOCTOR, Role.NURSE}
 DOCTOR_ONLY = {"notes", "diagnosis", "allergy", "close", "addendum"}
+PREVIOUS_VISITS = 5
 
 
 def _encounter(request: StaffRequest, encounter_id: int) -> Encounter:
@@ -73,7 +75,30 @@ def visit_detail(request: StaffRequest, encounter_id: int) -> HttpResponse:
         purpose="treatment",
         request=request,
     )
-    return render(request, "clinical/visit.html", _context(request, encounter))
+    context = _context(request, encounter)
+    access_record_resources(
+        actor=request.user,
+        resource_type="Encounter",
+        resource_ids=[e.pk for e in context["previous"]],  # type: ignore[attr-defined]
+        patient_id=encounter.patient_id,
+        facility=request.facility,
+        basis=AccessBasis.TREATING,
+        purpose="treatment",
+        request=request,
+    )
+    return render(request, "clinical/visit.html", context)
+
+
+def _previous_visits(encounter: Encounter) -> list[Encounter]:
+    """The patient's last closed visits at any facility of the network, with their diagnoses
+    (two queries)."""
+    return list(
+        Encounter.objects.filter(patient_id=encounter.patient_id, status=EncounterStatus.CLOSED)
+        .exclude(pk=encounter.pk)
+        .select_related("facility", "department__speciality", "practitioner")
+        .prefetch_related(Prefetch("diagnoses", queryset=Diagnosis.objects.select_related("code")))
+        .order_by("-started_at")[:PREVIOUS_VISITS]
+    )
 
 
 def _context(request: StaffRequest, encounter: Encounter, **forms: object) -> dict[str, object]:
@@ -104,6 +129,7 @@ def _context(request: StaffRequest, encounter: Encounter, **forms: object) -> di
     return {
         "encounter": encounter,
         "patient": encounter.patient,
+        "previous": _previous_visits(encounter),
         "allergies": Allergy.objects.filter(
             patient_id=encounter.patient_id, status=AllergyStatus.ACTIVE
         ),

@@ -143,3 +143,37 @@ def access_record_patient(
         request=request,
         **details,  # type: ignore[arg-type]
     )
+
+
+def access_record_resources(
+    *,
+    actor: User,
+    resource_type: str,
+    resource_ids: Sequence[int | str],
+    patient_id: int,
+    basis: AccessBasis | str,
+    facility: Facility | None = None,
+    purpose: str = "",
+    request: HttpRequest | None = None,
+) -> None:
+    """One `read` entry per record of the patient shown on a page, written in one INSERT."""
+    if not resource_ids:
+        return
+    ip, channel, role = client_ip(request), request_channel(request), _acting_role(request)
+    AccessEvent.objects.bulk_create(
+        AccessEvent(
+            actor=actor,
+            actor_role=role,
+            facility=facility,
+            patient_id=patient_id,
+            action=AccessAction.READ,
+            resource_type=resource_type,
+            resource_id=str(resource_id),
+            basis=basis,
+            purpose=purpose,
+            outcome=AccessOutcome.ALLOWED,
+            client_ip=ip,
+            channel=channel,
+        )
+        for resource_id in resource_ids
+    )

@@ -82,3 +82,24 @@ def test_a_doctor_of_another_facility_cannot_open_the_visit(
     assert client.get(reverse("visit:detail", args=[encounter.pk])).status_code == 404
     assert client.post(reverse("visit:start"), {"token": called.pk}).status_code == 302
     assert Encounter.objects.count() == 1
+
+
+def test_the_visit_shows_earlier_visits_from_every_facility_and_logs_each_one_read(
+    client, doctor, called, other_facility_doctor, other_facility
+):
+    from hims.clinical.services import diagnosis_add, encounter_close
+
+    earlier = Encounter.objects.create(
+        patient=called.patient, facility=other_facility, practitioner=other_facility_doctor
+    )
+    diagnosis_add(encounter=earlier, actor=other_facility_doctor, code="E11.9")
+    encounter_close(encounter=earlier, actor=other_facility_doctor)
+    encounter = _visit_page(client, doctor, called)
+    page = client.get(reverse("visit:detail", args=[encounter.pk])).content.decode()
+    assert other_facility.name in page and "E11.9" in page
+    assert (
+        AccessEvent.objects.filter(
+            actor=doctor, resource_type="Encounter", resource_id=str(earlier.pk), action="read"
+        ).count()
+        == 1
+    )
