@@ -13,6 +13,16 @@ from hims.scheduling.services import appointment_book
 from hims.scheduling.tests.factories import make_slot
 
 
+@pytest.fixture(autouse=True)
+def icd10_codes(db: None) -> None:
+    """The code list the migration loads. A transactional test elsewhere empties every table
+    after itself, so each test here makes sure the list is there (it is idempotent)."""
+    from hims.clinical.icd10 import icd10_load
+    from hims.clinical.models import Icd10Code
+
+    icd10_load(Icd10Code)
+
+
 @pytest.fixture
 def called(department, doctor):  # type: ignore[no-untyped-def]
     """A booked patient checked in today and called by the doctor."""

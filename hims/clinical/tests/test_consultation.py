@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from hims.clinical.icd10 import icd10_rows, icd10_search
+from hims.clinical.icd10 import icd10_load, icd10_rows, icd10_search
 from hims.clinical.models import Addendum, Diagnosis, Encounter, Icd10Code, VitalSigns
 from hims.clinical.selectors import vitals_flags
 from hims.clinical.services import (
@@ -26,11 +26,15 @@ from hims.core.models import AccessEvent
 from hims.lib.testing import race
 
 
-def test_the_shipped_code_list_is_loaded_and_unique(db):
+def test_the_shipped_code_list_is_loaded_unique_and_loading_again_changes_nothing(db):
     rows = icd10_rows()
     assert len(rows) >= 90
     assert Icd10Code.objects.count() == len({r["code"] for r in rows})
     assert all(r["title"] and r["title_hi"] for r in rows)
+    assert icd10_load(Icd10Code) == 0
+    Icd10Code.objects.filter(code="I10").update(title="changed")
+    assert icd10_load(Icd10Code) == 1
+    assert Icd10Code.objects.get(code="I10").title == "Essential (primary) hypertension"
 
 
 @pytest.mark.parametrize(
