@@ -26,3 +26,27 @@ class AllergySeverity(models.TextChoices):
 class AllergyStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     RESOLVED = "resolved", _("No longer")
+
+
+class Frequency(models.TextChoices):
+    OD = "od", _("once a day")
+    BD = "bd", _("twice a day")
+    TDS = "tds", _("three times a day")
+    QID = "qid", _("four times a day")
+    HS = "hs", _("at bedtime")
+    SOS = "sos", _("when needed")
+    STAT = "stat", _("once, now")
+
+
+class Timing(models.TextChoices):
+    ANY = "any", _("any time")
+    BEFORE_FOOD = "before_food", _("before food")
+    AFTER_FOOD = "after_food", _("after food")
+    EMPTY_STOMACH = "empty_stomach", _("on an empty stomach")
+
+
+class Route(models.TextChoices):
+    ORAL = "oral", _("by mouth")
+    TOPICAL = "topical", _("on the skin")
+    INHALED = "inhaled", _("inhaled")
+    OTHER = "other", _("other")

@@ -20,6 +20,9 @@ from hims.clinical.choices import (
     DiagnosisCertainty,
     DiagnosisKind,
     EncounterStatus,
+    Frequency,
+    Route,
+    Timing,
 )
 
 
@@ -261,3 +264,70 @@ class Addendum(models.Model):
 
     def __str__(self) -> str:
         return f"Addendum {self.pk}"
+
+
+class Medicine(models.Model):
+    """A generic medicine of the master list (salt, strength, form), shipped in
+    data/medicines.csv. The Jan Aushadhi work adds products, stock and prices on top of it.
+    `therapeutic_class` finds duplicate therapy; `allergy_group` finds a known allergy."""
+
+    salt = models.CharField(_("generic name"), max_length=120)
+    strength = models.CharField(_("strength"), max_length=40, blank=True)
+    form = models.CharField(_("form"), max_length=20)
+    therapeutic_class = models.CharField(_("class"), max_length=40)
+    allergy_group = models.CharField(_("allergy group"), max_length=40, blank=True)
+    name_hi = models.CharField(_("name in Hindi"), max_length=120, blank=True)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("medicine")
+        verbose_name_plural = _("medicines")
+        ordering = ["salt", "strength"]
+        constraints = [
+            models.UniqueConstraint(fields=["salt", "strength", "form"], name="medicine_unique")
+        ]
+
+    def __str__(self) -> str:
+        return " ".join(p for p in (self.salt, self.strength, self.form) if p)
+
+
+class PrescriptionItem(models.Model):
+    """One medicine prescribed in a visit: how much, how often, how long, how."""
+
+    encounter = models.ForeignKey(
+        Encounter, on_delete=models.PROTECT, related_name="prescription_items"
+    )
+    medicine = models.ForeignKey(Medicine, on_delete=models.PROTECT, related_name="+")
+    dose = models.DecimalField(_("dose"), max_digits=5, decimal_places=2)
+    frequency = models.CharField(_("how often"), max_length=6, choices=Frequency.choices)
+    timing = models.CharField(
+        _("when"), max_length=14, choices=Timing.choices, default=Timing.AFTER_FOOD
+    )
+    route = models.CharField(_("route"), max_length=8, choices=Route.choices, default=Route.ORAL)
+    duration_days = models.PositiveSmallIntegerField(_("for (days)"))
+    instructions = models.CharField(_("instructions"), max_length=200, blank=True)
+    warning_override = models.CharField(
+        _("reason for prescribing despite the warning"), max_length=200, blank=True
+    )
+    prescribed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    prescribed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("prescribed medicine")
+        verbose_name_plural = _("prescribed medicines")
+        ordering = ["prescribed_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(dose__gt=0) & Q(dose__lte=100), name="prescription_dose_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_days__gte=1) & Q(duration_days__lte=365),
+                name="prescription_duration_range",
+            ),
+            models.UniqueConstraint(
+                fields=["encounter", "medicine"], name="prescription_medicine_once_per_visit"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.medicine} x{self.dose}"

@@ -14,9 +14,13 @@ from django.utils.translation import gettext_lazy as _
 
 from hims.clinical.choices import (
     AllergySeverity,
+    AllergyStatus,
     DiagnosisCertainty,
     DiagnosisKind,
     EncounterStatus,
+    Frequency,
+    Route,
+    Timing,
 )
 from hims.clinical.models import (
     PLAUSIBLE,
@@ -25,6 +29,8 @@ from hims.clinical.models import (
     Diagnosis,
     Encounter,
     Icd10Code,
+    Medicine,
+    PrescriptionItem,
     VitalSigns,
 )
 from hims.core.access import access_record
@@ -38,6 +44,12 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
     from hims.accounts.models import User
+
+
+class PrescriptionWarning(Conflict):
+    """A known allergy or duplicate therapy: the doctor may go ahead, giving a reason."""
+
+    code = "prescription_warning"
 
 
 class EncounterClosed(Conflict):
@@ -303,3 +315,100 @@ def addendum_add(
         addendum = Addendum.objects.create(encounter=locked, author=actor, text=text[:4000])
         _log(locked, actor, AccessAction.UPDATE, "Encounter", locked.pk, request)
     return addendum
+
+
+def _allergy_hits(patient_id: int, medicine: Medicine) -> list[Allergy]:
+    """Active allergies of the patient that name this medicine, its salt's words, its allergy
+    group or its class (an allergy to "penicillin" covers amoxicillin)."""
+    names = {medicine.salt.lower(), medicine.therapeutic_class.lower()}
+    names |= {w for w in medicine.salt.lower().replace(",", " ").split() if len(w) > 3}
+    if medicine.allergy_group:
+        names.add(medicine.allergy_group.lower())
+    hits = []
+    for allergy in Allergy.objects.filter(patient_id=patient_id, status=AllergyStatus.ACTIVE):
+        substance = allergy.substance.lower()
+        if any(name in substance or substance in name for name in names if name):
+            hits.append(allergy)
+    return hits
+
+
+def prescription_item_add(
+    *,
+    encounter: Encounter,
+    actor: User,
+    medicine_id: int,
+    dose: Any,
+    frequency: str,
+    duration_days: Any,
+    timing: str = Timing.AFTER_FOOD,
+    route: str = Route.ORAL,
+    instructions: str = "",
+    override_reason: str = "",
+    request: HttpRequest | None = None,
+) -> PrescriptionItem:
+    """Prescribe one medicine in the visit. A known allergy or a second medicine of the same
+    class is refused with a warning (`PrescriptionWarning`) unless the doctor gives a reason,
+    which is kept with the item."""
+    medicine = Medicine.objects.filter(pk=medicine_id, is_active=True).first()
+    if medicine is None:
+        raise ValidationFailed(_("Choose a medicine from the list."), field="medicine")
+    try:
+        amount = Decimal(str(dose).strip())
+    except InvalidOperation:
+        raise ValidationFailed(_("Enter the dose as a number."), field="dose") from None
+    if not amount.is_finite() or not Decimal(0) < amount <= Decimal(100):
+        raise ValidationFailed(_("Enter the dose as a number."), field="dose")
+    try:
+        days = int(str(duration_days).strip())
+    except ValueError:
+        raise ValidationFailed(
+            _("Enter the number of days (1 to 365)."), field="duration_days"
+        ) from None
+    if not 1 <= days <= 365:
+        raise ValidationFailed(_("Enter the number of days (1 to 365)."), field="duration_days")
+    if frequency not in Frequency.values:
+        raise ValidationFailed(_("Choose how often."), field="frequency")
+    if timing not in Timing.values or route not in Route.values:
+        raise ValidationFailed(_("Choose when and how it is taken."), field="timing")
+    override_reason = override_reason.strip()
+    with transaction.atomic():
+        locked = _locked_open(encounter)
+        if PrescriptionItem.objects.filter(encounter=locked, medicine=medicine).exists():
+            raise Conflict(_("This medicine is already prescribed in the visit."), field="medicine")
+        if not override_reason:
+            allergies = _allergy_hits(locked.patient_id, medicine)
+            if allergies:
+                raise PrescriptionWarning(
+                    _(
+                        "The patient is allergic to %(substance)s. Give a reason to prescribe it anyway."
+                    ),
+                    field="override_reason",
+                    params={"substance": allergies[0].substance},
+                )
+            same = (
+                PrescriptionItem.objects.filter(
+                    encounter=locked, medicine__therapeutic_class=medicine.therapeutic_class
+                )
+                .select_related("medicine")
+                .first()
+            )
+            if same is not None:
+                raise PrescriptionWarning(
+                    _("%(other)s is of the same kind already. Give a reason to add this one too."),
+                    field="override_reason",
+                    params={"other": same.medicine.salt},
+                )
+        item = PrescriptionItem.objects.create(
+            encounter=locked,
+            medicine=medicine,
+            dose=amount,
+            frequency=frequency,
+            timing=timing,
+            route=route,
+            duration_days=days,
+            instructions=instructions.strip()[:200],
+            warning_override=override_reason[:200],
+            prescribed_by=actor,
+        )
+        _log(locked, actor, AccessAction.CREATE, "MedicationRequest", item.pk, request)
+    return item

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hims.accounts.choices import Role
 from hims.clinical import services
-from hims.clinical.choices import AllergyStatus, EncounterStatus
+from hims.clinical.choices import AllergyStatus, EncounterStatus, Frequency, Timing
 from hims.clinical.forms import AddendumForm, AllergyForm, DiagnosisForm, NotesForm, VitalsForm
 from hims.clinical.icd10 import icd10_search
+from hims.clinical.medicines import item_directions, medicine_search
 from hims.clinical.models import PLAUSIBLE, Allergy, Diagnosis, Encounter
 from hims.clinical.selectors import FLAG_TEXT, vitals_flags
 from hims.core.access import access_record, access_record_resources
@@ -24,7 +27,7 @@ from hims.core.errors import DomainError, NotFound, ValidationFailed
 from hims.scheduling.models import QueueToken
 
 VISIT_ROLES = {Role.DOCTOR, Role.NURSE}
-DOCTOR_ONLY = {"notes", "diagnosis", "allergy", "close", "addendum"}
+DOCTOR_ONLY = {"notes", "diagnosis", "allergy", "close", "addendum", "medicine"}
 PREVIOUS_VISITS = 5
 
 
@@ -89,6 +92,11 @@ def visit_detail(request: StaffRequest, encounter_id: int) -> HttpResponse:
     return render(request, "clinical/visit.html", context)
 
 
+def _language_of(encounter: Encounter) -> str:
+    wanted = encounter.patient.preferred_language or settings.LANGUAGE_CODE
+    return wanted if wanted in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 def _previous_visits(encounter: Encounter) -> list[Encounter]:
     """The patient's last closed visits at any facility of the network, with their diagnoses
     (two queries)."""
@@ -126,7 +134,24 @@ def _context(request: StaffRequest, encounter: Encounter, **forms: object) -> di
                 }
             )
     query = request.GET.get("q", "").strip()
+    med_query = request.GET.get("m", "").strip()
+    patient_language = _language_of(encounter)
+    items = [
+        {
+            "item": item,
+            "directions": item_directions(item, get_language() or "en"),
+            "patient_directions": item_directions(item, patient_language),
+        }
+        for item in encounter.prescription_items.select_related("medicine")
+    ]
     return {
+        "items": items,
+        "patient_language": patient_language,
+        "med_query": med_query,
+        "medicines": list(medicine_search(med_query)) if med_query else [],
+        "frequencies": Frequency.choices,
+        "timings": Timing.choices,
+        "pending": forms.get("pending"),
         "encounter": encounter,
         "patient": encounter.patient,
         "previous": _previous_visits(encounter),
@@ -200,6 +225,22 @@ def visit_act(request: StaffRequest, encounter_id: int, action: str) -> HttpResp
                 encounter=encounter, actor=user, request=request, **allergy.cleaned_data
             )
             messages.success(request, _("Allergy recorded."))
+        elif action == "medicine":
+            forms["pending"] = data
+            medicine_id = data.get("medicine", "")
+            services.prescription_item_add(
+                encounter=encounter,
+                actor=user,
+                medicine_id=int(medicine_id) if medicine_id.isdigit() else 0,
+                dose=data.get("dose", ""),
+                frequency=data.get("frequency", ""),
+                duration_days=data.get("duration_days", ""),
+                timing=data.get("timing", "after_food"),
+                instructions=data.get("instructions", ""),
+                override_reason=data.get("override_reason", ""),
+                request=request,
+            )
+            messages.success(request, _("Medicine added."))
         elif action == "close":
             services.encounter_close(encounter=encounter, actor=user, request=request)
             messages.success(request, _("Visit closed."))
@@ -213,6 +254,8 @@ def visit_act(request: StaffRequest, encounter_id: int, action: str) -> HttpResp
             raise NotFound()
     except DomainError as refused:
         messages.error(request, str(refused))
+        if not isinstance(refused, services.PrescriptionWarning):
+            forms.pop("pending", None)  # only a warning is answered with "prescribe anyway"
         encounter.refresh_from_db()
         return render(
             request, "clinical/visit.html", _context(request, encounter, **forms), status=200

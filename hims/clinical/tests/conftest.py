@@ -15,12 +15,14 @@ from hims.scheduling.tests.factories import make_slot
 
 @pytest.fixture(autouse=True)
 def icd10_codes(db: None) -> None:
-    """The code list the migration loads. A transactional test elsewhere empties every table
+    """The code list and medicine master the migrations load. A transactional test elsewhere empties every table
     after itself, so each test here makes sure the list is there (it is idempotent)."""
     from hims.clinical.icd10 import icd10_load
-    from hims.clinical.models import Icd10Code
+    from hims.clinical.medicines import medicines_load
+    from hims.clinical.models import Icd10Code, Medicine
 
     icd10_load(Icd10Code)
+    medicines_load(Medicine)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from hims.patients.tests.test_browser import _sign_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_doctor_records_vitals_and_a_hindi_found_diagnosis_and_closes_the_visit(
+def test_a_doctor_records_vitals_a_diagnosis_and_a_medicine_in_hindi_and_closes_the_visit(
     phone_hi, live_server, doctor, called
 ):
     _sign_in(phone_hi, live_server, "bob")
@@ -25,9 +25,21 @@ def test_a_doctor_records_vitals_and_a_hindi_found_diagnosis_and_closes_the_visi
     phone_hi.get_by_role("button", name=hindi("Save vitals")).click()
     phone_hi.locator(".readings .flag-high").first.wait_for()
     phone_hi.get_by_label(hindi("Find a diagnosis (code, English or Hindi)")).fill("बीपी")
-    phone_hi.get_by_role("button", name=hindi("Search")).click()
+    diagnosis_search = phone_hi.get_by_role("search").filter(
+        has_text=hindi("Find a diagnosis (code, English or Hindi)")
+    )
+    diagnosis_search.get_by_role("button").click()
     phone_hi.locator("form", has_text="I10").get_by_role("button", name=hindi("Add")).click()
     phone_hi.get_by_text(hindi("Diagnosis added.")).wait_for()
+    phone_hi.get_by_label(hindi("Find a medicine (generic name, English or Hindi)")).fill("एम्लो")
+    phone_hi.get_by_role("search").filter(
+        has_text=hindi("Find a medicine (generic name, English or Hindi)")
+    ).get_by_role("button").click()
+    phone_hi.locator("form", has_text="Amlodipine").get_by_role(
+        "button", name=hindi("Prescribe")
+    ).click()
+    phone_hi.get_by_text(hindi("Medicine added.")).wait_for()
+    phone_hi.get_by_text("1 गोली दिन में दो बार खाने के बाद, 5 दिन तक").first.wait_for()
     assert phone_hi.evaluate("document.documentElement.scrollWidth") <= 360
     shot(phone_hi, "consultation-hi")
     phone_hi.get_by_role("button", name=hindi("Close the visit")).click()
@@ -35,3 +47,4 @@ def test_a_doctor_records_vitals_and_a_hindi_found_diagnosis_and_closes_the_visi
     encounter = Encounter.objects.get(token=called)
     assert encounter.is_closed
     assert Diagnosis.objects.get(encounter=encounter).code.code == "I10"
+    assert encounter.prescription_items.get().medicine.salt == "Amlodipine"

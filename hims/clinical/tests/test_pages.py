@@ -103,3 +103,31 @@ def test_the_visit_shows_earlier_visits_from_every_facility_and_logs_each_one_re
         ).count()
         == 1
     )
+
+
+def test_the_doctor_prescribes_from_the_page_and_overrides_an_allergy_warning_with_a_reason(
+    client, doctor, called
+):
+    from hims.clinical.models import Medicine, PrescriptionItem
+    from hims.clinical.services import allergy_record
+
+    encounter = _visit_page(client, doctor, called)
+    allergy_record(encounter=encounter, actor=doctor, substance="Penicillin")
+    found = client.get(reverse("visit:detail", args=[encounter.pk]), {"m": "amoxicillin"})
+    amoxicillin = Medicine.objects.get(salt="Amoxicillin", strength="500 mg")
+    assert f'value="{amoxicillin.pk}"' in found.content.decode()
+    act = reverse("visit:act", args=[encounter.pk, "medicine"])
+    order = {"medicine": amoxicillin.pk, "dose": "1", "frequency": "tds", "duration_days": "5"}
+    warned = client.post(act, order)
+    body = warned.content.decode()
+    assert "allergic to Penicillin" in body and "Prescribe anyway" in body
+    assert not PrescriptionItem.objects.exists()
+    bad = client.post(act, order | {"dose": "lots"})
+    assert "Enter the dose as a number." in bad.content.decode()
+    assert "Prescribe anyway" not in bad.content.decode()  # not a warning: no override offered
+    client.post(act, order | {"override_reason": "Tested, tolerated"})
+    item = PrescriptionItem.objects.get()
+    assert item.warning_override == "Tested, tolerated"
+    page = client.get(reverse("visit:detail", args=[encounter.pk])).content.decode()
+    assert "1 capsule three times a day after food, for 5 days" in page
+    assert "1 कैप्सूल दिन में तीन बार खाने के बाद, 5 दिन तक" in page  # as the patient reads it
