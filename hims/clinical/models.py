@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hims.clinical.choices import (
     AllergySeverity,
@@ -266,6 +267,16 @@ class Addendum(models.Model):
         return f"Addendum {self.pk}"
 
 
+MEDICINE_FORMS = {
+    "tablet": pgettext_lazy("medicine form", "tablet"),
+    "capsule": pgettext_lazy("medicine form", "capsule"),
+    "syrup": pgettext_lazy("medicine form", "syrup"),
+    "inhaler": pgettext_lazy("medicine form", "inhaler"),
+    "powder": pgettext_lazy("medicine form", "powder"),
+    "cream": pgettext_lazy("medicine form", "cream"),
+}
+
+
 class Medicine(models.Model):
     """A generic medicine of the master list (salt, strength, form), shipped in
     data/medicines.csv. The Jan Aushadhi work adds products, stock and prices on top of it.
@@ -289,6 +300,10 @@ class Medicine(models.Model):
 
     def __str__(self) -> str:
         return " ".join(p for p in (self.salt, self.strength, self.form) if p)
+
+    @property
+    def form_display(self) -> str:
+        return str(MEDICINE_FORMS.get(self.form, self.form))
 
 
 class PrescriptionItem(models.Model):

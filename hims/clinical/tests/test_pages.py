@@ -131,3 +131,5 @@ def test_the_doctor_prescribes_from_the_page_and_overrides_an_allergy_warning_wi
     page = client.get(reverse("visit:detail", args=[encounter.pk])).content.decode()
     assert "1 capsule three times a day after food, for 5 days" in page
     assert "1 कैप्सूल दिन में तीन बार खाने के बाद, 5 दिन तक" in page  # as the patient reads it
+    hindi = client.get(reverse("visit:detail", args=[encounter.pk]), HTTP_ACCEPT_LANGUAGE="hi")
+    assert '<span class="muted">कैप्सूल</span>' in hindi.content.decode()  # the form, in Hindi
