@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from hims.api.api import api
+from hims.clinical import views as clinical_views
 
 admin.site.site_header = _("HIMS administration")
 admin.site.site_title = _("HIMS")
@@ -17,6 +18,7 @@ urlpatterns = [
     path("book/", include("hims.scheduling.booking_urls")),
     path("my/", include("hims.scheduling.my_urls")),
     path("opd/visit/", include("hims.clinical.urls")),
+    path("rx/v/<str:signed>/", clinical_views.prescription_verify, name="rx-verify"),
     path("opd/", include("hims.scheduling.urls")),
     path("slip/", include("hims.scheduling.slip_urls")),
     path("records/", include("hims.records.urls")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -19,6 +19,7 @@ from hims.clinical.forms import AddendumForm, AllergyForm, DiagnosisForm, NotesF
 from hims.clinical.icd10 import icd10_search
 from hims.clinical.medicines import item_directions, medicine_search
 from hims.clinical.models import PLAUSIBLE, Allergy, Diagnosis, Encounter
+from hims.clinical.prescription import prescription_pdf, prescription_unsign
 from hims.clinical.selectors import FLAG_TEXT, vitals_flags
 from hims.core.access import access_record, access_record_resources
 from hims.core.choices import AccessAction, AccessBasis
@@ -261,3 +262,51 @@ def visit_act(request: StaffRequest, encounter_id: int, action: str) -> HttpResp
             request, "clinical/visit.html", _context(request, encounter, **forms), status=200
         )
     return redirect(reverse("visit:detail", args=[encounter.pk]))
+
+
+@staff_required(VISIT_ROLES)
+def visit_prescription_pdf(request: StaffRequest, encounter_id: int) -> HttpResponse:
+    """The prescription to print, in the patient's language (or ?lang=en|hi)."""
+    encounter = _encounter(request, encounter_id)
+    language = request.GET.get("lang") or _language_of(encounter)
+    if language not in dict(settings.LANGUAGES):
+        language = _language_of(encounter)
+    access_record(
+        actor=request.user,
+        action=AccessAction.PRINT,
+        resource_type="MedicationRequest",
+        resource_id=encounter.pk,
+        patient_id=encounter.patient_id,
+        facility=request.facility,
+        basis=AccessBasis.TREATING,
+        purpose="treatment",
+        request=request,
+    )
+    response = HttpResponse(
+        prescription_pdf(encounter=encounter, language=language), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'inline; filename="prescription-{encounter.pk}.pdf"'
+    return response
+
+
+def prescription_verify(request: HttpRequest, signed: str) -> HttpResponse:
+    """What the prescription's QR code opens for anyone: that it is genuine, where and when it
+    was written and how many medicines it holds; no name, no medicines."""
+    try:
+        encounter_id = prescription_unsign(signed)
+    except ValidationFailed as invalid:
+        return render(
+            request, "scheduling/slip/slip_invalid.html", {"message": str(invalid)}, status=400
+        )
+    encounter = Encounter.objects.select_related("facility").filter(pk=encounter_id).first()
+    if encounter is None:
+        raise NotFound(_("This prescription code is not genuine."))
+    return render(
+        request,
+        "clinical/verified.html",
+        {
+            "facility": encounter.facility.display_name,
+            "day": encounter.started_at,
+            "medicines": encounter.prescription_items.count(),
+        },
+    )
