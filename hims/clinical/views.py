@@ -65,13 +65,13 @@ def visit_start(request: StaffRequest) -> HttpResponse:
     return redirect("visit:detail", encounter.pk)
 
 
-@staff_required(VISIT_ROLES)
-def visit_detail(request: StaffRequest, encounter_id: int) -> HttpResponse:
-    encounter = _encounter(request, encounter_id)
+def _treating_access(
+    request: StaffRequest, encounter: Encounter, action: str, resource_type: str
+) -> None:
     access_record(
         actor=request.user,
-        action=AccessAction.READ,
-        resource_type="Encounter",
+        action=action,
+        resource_type=resource_type,
         resource_id=encounter.pk,
         patient_id=encounter.patient_id,
         facility=request.facility,
@@ -79,6 +79,12 @@ def visit_detail(request: StaffRequest, encounter_id: int) -> HttpResponse:
         purpose="treatment",
         request=request,
     )
+
+
+@staff_required(VISIT_ROLES)
+def visit_detail(request: StaffRequest, encounter_id: int) -> HttpResponse:
+    encounter = _encounter(request, encounter_id)
+    _treating_access(request, encounter, AccessAction.READ, "Encounter")
     context = _context(request, encounter)
     access_record_resources(
         actor=request.user,
@@ -271,17 +277,7 @@ def visit_prescription_pdf(request: StaffRequest, encounter_id: int) -> HttpResp
     language = request.GET.get("lang") or _language_of(encounter)
     if language not in dict(settings.LANGUAGES):
         language = _language_of(encounter)
-    access_record(
-        actor=request.user,
-        action=AccessAction.PRINT,
-        resource_type="MedicationRequest",
-        resource_id=encounter.pk,
-        patient_id=encounter.patient_id,
-        facility=request.facility,
-        basis=AccessBasis.TREATING,
-        purpose="treatment",
-        request=request,
-    )
+    _treating_access(request, encounter, AccessAction.PRINT, "MedicationRequest")
     response = HttpResponse(
         prescription_pdf(encounter=encounter, language=language), content_type="application/pdf"
     )

@@ -65,7 +65,12 @@ def test_the_qr_opens_a_page_that_says_only_that_it_is_genuine(client, doctor, v
     _prescribed(visit, doctor)
     encoded: list[str] = []
     real = rx.slip_qr_data_uri
-    monkeypatch.setattr(rx, "slip_qr_data_uri", lambda url: encoded.append(url) or real(url))
+
+    def spy(url: str) -> str:
+        encoded.append(url)
+        return real(url)
+
+    monkeypatch.setattr(rx, "slip_qr_data_uri", spy)
     rx.prescription_pdf(encounter=visit, language="en")
     (url,) = encoded
     path = url.split("://", 1)[1].split("/", 1)[1]
