@@ -94,13 +94,6 @@ def _network_wide(user: AnyUser, roles: Collection[str] | None) -> bool:
     )
 
 
-def user_has_network_role(*, user: AnyUser, roles: Collection[str]) -> bool:
-    """Whether the user holds one of `roles` network-wide (auditors, network administrators)."""
-    if not user.is_authenticated or user.kind != UserKind.STAFF:
-        return False
-    return _network_wide(user, roles)
-
-
 def user_is_network_admin(*, user: AnyUser) -> bool:
     if not user.is_authenticated:
         return False

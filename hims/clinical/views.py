@@ -29,6 +29,7 @@ from hims.scheduling.models import QueueToken
 
 VISIT_ROLES = {Role.DOCTOR, Role.NURSE}
 DOCTOR_ONLY = {"notes", "diagnosis", "allergy", "close", "addendum", "medicine"}
+VISIT_ACTIONS = {"vitals", *DOCTOR_ONLY}
 PREVIOUS_VISITS = 5
 
 
@@ -191,6 +192,8 @@ def _context(request: StaffRequest, encounter: Encounter, **forms: object) -> di
 @require_POST
 def visit_act(request: StaffRequest, encounter_id: int, action: str) -> HttpResponse:
     """One write to the visit; a refusal re-shows the page with the error and nothing written."""
+    if action not in VISIT_ACTIONS:
+        raise NotFound()
     encounter = _encounter(request, encounter_id)
     if action in DOCTOR_ONLY and request.membership.role != Role.DOCTOR:
         messages.error(request, _("Only the doctor can change this."))
@@ -257,8 +260,6 @@ def visit_act(request: StaffRequest, encounter_id: int, action: str) -> HttpResp
                 encounter=encounter, actor=user, text=data.get("text", ""), request=request
             )
             messages.success(request, _("Addendum added."))
-        else:
-            raise NotFound()
     except DomainError as refused:
         messages.error(request, str(refused))
         if not isinstance(refused, services.PrescriptionWarning):

@@ -99,7 +99,31 @@ def access_record_listed(
     request: HttpRequest | None = None,
 ) -> None:
     """One `search` entry per patient shown in a list, written in one INSERT."""
-    if not patient_ids:
+    _record_many(
+        actor=actor,
+        action=AccessAction.SEARCH,
+        resource_type="Patient",
+        entries=[(patient_id, patient_id) for patient_id in patient_ids],
+        basis=basis,
+        facility=facility,
+        actor_role=actor_role,
+        request=request,
+    )
+
+
+def _record_many(
+    *,
+    actor: User,
+    action: str,
+    resource_type: str,
+    entries: Sequence[tuple[int, int | str]],  # (patient id, record id)
+    basis: AccessBasis | str,
+    facility: Facility | None,
+    actor_role: str = "",
+    purpose: str = "",
+    request: HttpRequest | None = None,
+) -> None:
+    if not entries:
         return
     ip, channel = client_ip(request), request_channel(request)
     actor_role = actor_role or _acting_role(request)
@@ -109,15 +133,16 @@ def access_record_listed(
             actor_role=actor_role,
             facility=facility,
             patient_id=patient_id,
-            action=AccessAction.SEARCH,
-            resource_type="Patient",
-            resource_id=str(patient_id),
+            action=action,
+            resource_type=resource_type,
+            resource_id=str(resource_id),
             basis=basis,
+            purpose=purpose,
             outcome=AccessOutcome.ALLOWED,
             client_ip=ip,
             channel=channel,
         )
-        for patient_id in patient_ids
+        for patient_id, resource_id in entries
     )
 
 
@@ -157,23 +182,13 @@ def access_record_resources(
     request: HttpRequest | None = None,
 ) -> None:
     """One `read` entry per record of the patient shown on a page, written in one INSERT."""
-    if not resource_ids:
-        return
-    ip, channel, role = client_ip(request), request_channel(request), _acting_role(request)
-    AccessEvent.objects.bulk_create(
-        AccessEvent(
-            actor=actor,
-            actor_role=role,
-            facility=facility,
-            patient_id=patient_id,
-            action=AccessAction.READ,
-            resource_type=resource_type,
-            resource_id=str(resource_id),
-            basis=basis,
-            purpose=purpose,
-            outcome=AccessOutcome.ALLOWED,
-            client_ip=ip,
-            channel=channel,
-        )
-        for resource_id in resource_ids
+    _record_many(
+        actor=actor,
+        action=AccessAction.READ,
+        resource_type=resource_type,
+        entries=[(patient_id, resource_id) for resource_id in resource_ids],
+        basis=basis,
+        facility=facility,
+        purpose=purpose,
+        request=request,
     )

@@ -23,12 +23,6 @@ def insert_unless_conflict(
     return _insert(instance, f"ON CONFLICT {f'({target}) ' if target else ''}DO NOTHING", using)
 
 
-def insert(instance: models.Model, *, using: str = "default") -> None:
-    """INSERT the unsaved instance in one hand-written statement (what create() does, without
-    compiling a query); an IntegrityError is raised as by create()."""
-    _insert(instance, "", using)
-
-
 def _insert(instance: models.Model, clause: str, using: str) -> bool:
     meta = instance._meta
     connection = connections[using]

@@ -16,13 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hims.accounts.choices import Role
-from hims.accounts.selectors import user_has_network_role
 from hims.core.models import AccessEvent
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise
 
-    from hims.accounts.models import User
     from hims.patients.models import Patient
 
 AUDIT_ROLES = {Role.AUDITOR, Role.NETWORK_ADMIN}
@@ -55,10 +53,6 @@ def access_list_for_patients(*, patients: list[Patient]) -> QuerySet[AccessEvent
         .select_related("actor", "facility")
         .order_by("-at", "-id")
     )
-
-
-def user_may_audit(user: User) -> bool:
-    return user_has_network_role(user=user, roles=AUDIT_ROLES)
 
 
 @dataclass(frozen=True)

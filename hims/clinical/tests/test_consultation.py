@@ -188,18 +188,23 @@ def test_a_write_racing_the_close_either_lands_before_it_or_is_refused(called, d
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_control_without_the_row_lock_a_write_lands_on_a_closed_visit(called, doctor):
-    """The guard's control: check "still open?" without locking, let the close happen between
-    the check and the write, and the write lands on a closed visit."""
+@pytest.mark.parametrize("trigger", ["off", "on"])
+def test_control_a_write_without_the_row_lock_lands_on_a_closed_visit_unless_the_trigger_stops_it(
+    called, doctor, trigger
+):
+    """The guards' control: check "still open?" without locking, let the close happen between
+    the check and the write. With the database trigger switched off the write lands on the
+    closed visit (the race the row lock prevents); with it on, the database refuses it."""
     import threading
 
-    from django.db import connection
+    from django.db import DatabaseError, connection
 
     visit = encounter_start(token=called, actor=doctor)
     encounter_notes_save(
         encounter=visit, actor=doctor, chief_complaint="Cough", examination="", advice=""
     )
     checked, closed = threading.Event(), threading.Event()
+    outcome: list[object] = []
 
     def naive_write() -> None:
         try:
@@ -207,15 +212,74 @@ def test_control_without_the_row_lock_a_write_lands_on_a_closed_visit(called, do
                 assert not Encounter.objects.get(pk=visit.pk).is_closed  # no lock taken
                 checked.set()
                 closed.wait(10)
-                VitalSigns.objects.create(encounter=visit, recorded_by=doctor, pulse_per_min=80)
+                outcome.append(
+                    VitalSigns.objects.create(encounter=visit, recorded_by=doctor, pulse_per_min=80)
+                )
+        except DatabaseError as refused:
+            outcome.append(refused)
         finally:
             connection.close()
 
-    writer = threading.Thread(target=naive_write)
-    writer.start()
-    checked.wait(10)
-    encounter_close(encounter=visit, actor=doctor)
-    closed.set()
-    writer.join()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"ALTER TABLE clinical_vitalsigns {'DISABLE' if trigger == 'off' else 'ENABLE'} "
+            "TRIGGER clinical_vitalsigns_visit_open"
+        )
+    try:
+        writer = threading.Thread(target=naive_write)
+        writer.start()
+        checked.wait(10)
+        encounter_close(encounter=visit, actor=doctor)
+        closed.set()
+        writer.join()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "ALTER TABLE clinical_vitalsigns ENABLE TRIGGER clinical_vitalsigns_visit_open"
+            )
     assert Encounter.objects.get(pk=visit.pk).is_closed
-    assert VitalSigns.objects.filter(encounter=visit).count() == 1  # written after the close
+    landed = VitalSigns.objects.filter(encounter=visit).count()
+    if trigger == "off":
+        assert landed == 1  # written after the close: the race
+    else:
+        assert landed == 0 and isinstance(outcome[0], DatabaseError)
+
+
+def test_the_database_keeps_a_closed_visit_final_whatever_code_path_tries(visit, doctor):
+    from django.db import DatabaseError
+
+    encounter_notes_save(
+        encounter=visit, actor=doctor, chief_complaint="Fever", examination="", advice=""
+    )
+    encounter_close(encounter=visit, actor=doctor)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Encounter.objects.filter(pk=visit.pk).update(chief_complaint="rewritten")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Encounter.objects.filter(pk=visit.pk).update(status="in_progress", closed_at=None)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        VitalSigns.objects.create(encounter=visit, recorded_by=doctor, pulse_per_min=80)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Diagnosis.objects.create(
+            encounter=visit, code_id=Icd10Code.objects.get(code="R50.9").pk, recorded_by=doctor
+        )
+    assert Encounter.objects.get(pk=visit.pk).chief_complaint == "Fever"
+
+
+def test_merging_two_records_of_one_person_moves_their_closed_visits(visit, doctor, facility):
+    from hims.patients.services import patient_merge
+    from hims.patients.tests.factories import make_patient
+
+    encounter_notes_save(
+        encounter=visit, actor=doctor, chief_complaint="Fever", examination="", advice=""
+    )
+    encounter_close(encounter=visit, actor=doctor)
+    survivor = make_patient(mobile="9811100077", name="Ramesh Kumar")
+    patient_merge(
+        survivor_id=survivor.pk,
+        loser_id=visit.patient_id,
+        actor=doctor,
+        facility=facility,
+        reason="Registered twice",
+    )
+    moved = Encounter.objects.get(pk=visit.pk)
+    assert moved.patient_id == survivor.pk and moved.is_closed

@@ -133,3 +133,10 @@ def test_the_doctor_prescribes_from_the_page_and_overrides_an_allergy_warning_wi
     assert "1 कैप्सूल दिन में तीन बार खाने के बाद, 5 दिन तक" in page  # as the patient reads it
     hindi = client.get(reverse("visit:detail", args=[encounter.pk]), HTTP_ACCEPT_LANGUAGE="hi")
     assert '<span class="muted">कैप्सूल</span>' in hindi.content.decode()  # the form, in Hindi
+
+
+def test_an_unknown_action_is_a_404_and_writes_nothing(client, doctor, called):
+    encounter = _visit_page(client, doctor, called)
+    before = AccessEvent.objects.count()
+    assert client.post(reverse("visit:act", args=[encounter.pk, "delete"])).status_code == 404
+    assert AccessEvent.objects.count() == before
