@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "hims.records",
     "hims.clinical",
     "hims.fhir",
+    "hims.abdm",
     "hims.api",
 ]
 
@@ -252,6 +253,11 @@ HIMS_BOOKING_CLOSES_MINUTES = int(os.environ.get("HIMS_BOOKING_CLOSES_MINUTES", 
 HIMS_BOOKINGS_PER_MOBILE = int(os.environ.get("HIMS_BOOKINGS_PER_MOBILE", "4"))
 # A booked patient who arrives this late is queued by arrival time, like a walk-in.
 HIMS_QUEUE_LATE_MINUTES = int(os.environ.get("HIMS_QUEUE_LATE_MINUTES", "15"))
+# Who may read a record (hims.records.access): staff of a facility where the patient had a visit
+# or booking within this many days; emergency access lasts this many hours.
+HIMS_TREATING_WINDOW_DAYS = int(os.environ.get("HIMS_TREATING_WINDOW_DAYS", "90"))
+HIMS_EMERGENCY_ACCESS_HOURS = int(os.environ.get("HIMS_EMERGENCY_ACCESS_HOURS", "4"))
+HIMS_CONSENT_MAX_DAYS = int(os.environ.get("HIMS_CONSENT_MAX_DAYS", "365"))
 # Queue boards and a patient's page: server-sent events poll the queue's version this often and
 # end after this long (the browser reconnects), so a call shows within about half a second.
 # Booking notices are handed to the worker in one sweep per this many seconds (0: one task each).

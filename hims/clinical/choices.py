@@ -50,3 +50,36 @@ class Route(models.TextChoices):
     TOPICAL = "topical", _("on the skin")
     INHALED = "inhaled", _("inhaled")
     OTHER = "other", _("other")
+
+
+class LabOrderStatus(models.TextChoices):
+    """Where a lab order is: ordered, sample taken, values entered, signed off (final)."""
+
+    ORDERED = "ordered", _("Ordered")
+    COLLECTED = "collected", _("Sample collected")
+    RESULTED = "resulted", _("Results entered")
+    SIGNED = "signed", _("Signed off")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class LabValueKind(models.TextChoices):
+    NUMERIC = "numeric", _("Number")
+    TEXT = "text", _("Text")
+
+
+class LabFlag(models.TextChoices):
+    """How a result compares with its reference range: HL7 ObservationInterpretation codes."""
+
+    NORMAL = "N", _("normal")
+    LOW = "L", _("low")
+    HIGH = "H", _("high")
+    CRITICAL_LOW = "LL", _("critically low")
+    CRITICAL_HIGH = "HH", _("critically high")
+    ABNORMAL = "A", _("abnormal")
+
+
+class Specimen(models.TextChoices):
+    EDTA_BLOOD = "edta_blood", _("Blood, EDTA tube (purple cap)")
+    SERUM = "serum", _("Blood, plain tube (red or yellow cap)")
+    FLUORIDE_PLASMA = "fluoride_plasma", _("Blood, fluoride tube (grey cap)")
+    URINE = "urine", _("Urine, clean midstream sample")

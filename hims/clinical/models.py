@@ -22,7 +22,11 @@ from hims.clinical.choices import (
     DiagnosisKind,
     EncounterStatus,
     Frequency,
+    LabFlag,
+    LabOrderStatus,
+    LabValueKind,
     Route,
+    Specimen,
     Timing,
 )
 
@@ -346,3 +350,339 @@ class PrescriptionItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.medicine} x{self.dose}"
+
+
+# --- the laboratory ----------------------------------------------------------------------------
+
+
+class LabPanel(models.Model):
+    """A test that can be ordered (CBC, lipid profile, fasting blood sugar): one sample, one
+    report. Shipped in data/lab_tests.csv with its parameters."""
+
+    code = models.CharField(_("code"), max_length=16, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    name_hi = models.CharField(_("name in Hindi"), max_length=120, blank=True)
+    loinc = models.CharField(_("LOINC code"), max_length=10, blank=True)
+    specimen = models.CharField(_("sample"), max_length=16, choices=Specimen.choices)
+    fasting = models.BooleanField(_("needs fasting"), default=False)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("lab test")
+        verbose_name_plural = _("lab tests")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def name_in(self, language: str) -> str:
+        return self.name_hi if language == "hi" and self.name_hi else self.name
+
+
+class LabParameter(models.Model):
+    """One value reported in a panel (haemoglobin in the CBC), with its unit, its reference range
+    (for women where it differs), critical limits and the range a real value can have at all.
+    A text parameter (urine colour) has a list of answers and the ones that are normal."""
+
+    panel = models.ForeignKey(LabPanel, on_delete=models.PROTECT, related_name="parameters")
+    code = models.CharField(_("code"), max_length=24)
+    loinc = models.CharField(_("LOINC code"), max_length=10, blank=True)
+    name = models.CharField(_("name"), max_length=120)
+    name_hi = models.CharField(_("name in Hindi"), max_length=120, blank=True)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=LabValueKind.choices)
+    decimals = models.PositiveSmallIntegerField(_("decimal places"), default=0)
+    low = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    high = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    low_female = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    high_female = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    critical_low = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    critical_high = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    plausible_low = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    plausible_high = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    choices = models.CharField(_("answers"), max_length=300, blank=True)  # "Nil|Trace|1+"
+    choices_hi = models.CharField(_("answers in Hindi"), max_length=300, blank=True)
+    normal_values = models.CharField(_("normal answers"), max_length=200, blank=True)
+    optional = models.BooleanField(_("optional"), default=False)
+    sum_group = models.CharField(max_length=20, blank=True)  # "differential": adds up to 100
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("lab parameter")
+        verbose_name_plural = _("lab parameters")
+        ordering = ["panel", "sort_order"]
+        constraints = [
+            models.UniqueConstraint(fields=["panel", "code"], name="lab_parameter_unique"),
+            models.CheckConstraint(
+                condition=Q(kind=LabValueKind.TEXT)
+                | (
+                    Q(plausible_low__isnull=False) & Q(plausible_high__gt=models.F("plausible_low"))
+                ),
+                name="lab_parameter_numeric_has_plausible_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=LabValueKind.NUMERIC) | ~Q(choices=""),
+                name="lab_parameter_text_has_answers",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.panel_id}:{self.code}"
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.kind == LabValueKind.NUMERIC
+
+    def name_in(self, language: str) -> str:
+        return self.name_hi if language == "hi" and self.name_hi else self.name
+
+    def answers(self) -> list[str]:
+        return [a for a in self.choices.split("|") if a]
+
+    def answer_in(self, value: str, language: str) -> str:
+        """A text answer as the reader says it ("Nil" is "नहीं" in Hindi)."""
+        if language != "hi" or not self.choices_hi:
+            return value
+        return dict(zip(self.answers(), self.choices_hi.split("|"), strict=False)).get(value, value)
+
+    def reference_range(self, sex: str) -> tuple[Decimal | None, Decimal | None]:
+        """The range for a patient of this sex (FHIR gender code). Where men and women differ and
+        the sex is neither, the range spans both (so only a value abnormal for both is flagged)."""
+        female = (
+            self.low_female if self.low_female is not None else self.low,
+            self.high_female if self.high_female is not None else self.high,
+        )
+        if sex == "female":
+            return female
+        if sex == "male" or female == (self.low, self.high):
+            return self.low, self.high
+        lows = [v for v in (self.low, female[0]) if v is not None]
+        highs = [v for v in (self.high, female[1]) if v is not None]
+        return (min(lows) if lows else None, max(highs) if highs else None)
+
+    def flag_for(self, *, number: Decimal | None, text: str, sex: str) -> str:
+        """The interpretation of a value for a patient of this sex (a LabFlag value)."""
+        if not self.is_numeric:
+            normal = {v.lower() for v in self.normal_values.split("|") if v}
+            return LabFlag.NORMAL if text.lower() in normal else LabFlag.ABNORMAL
+        assert number is not None
+        low, high = self.reference_range(sex)
+        if self.critical_low is not None and number < self.critical_low:
+            return LabFlag.CRITICAL_LOW
+        if self.critical_high is not None and number > self.critical_high:
+            return LabFlag.CRITICAL_HIGH
+        if low is not None and number < low:
+            return LabFlag.LOW
+        if high is not None and number > high:
+            return LabFlag.HIGH
+        return LabFlag.NORMAL
+
+
+class LabOrderQuerySet(models.QuerySet["LabOrder"]):
+    def pending(self) -> LabOrderQuerySet:
+        return self.filter(
+            status__in=[LabOrderStatus.ORDERED, LabOrderStatus.COLLECTED, LabOrderStatus.RESULTED]
+        )
+
+    def signed(self) -> LabOrderQuerySet:
+        return self.filter(status=LabOrderStatus.SIGNED)
+
+
+def _stamped(stage: str) -> Q:
+    """`<stage>_at` and `<stage>_by` are set together or not at all."""
+    return Q(**{f"{stage}_at__isnull": True, f"{stage}_by__isnull": True}) | Q(
+        **{f"{stage}_at__isnull": False, f"{stage}_by__isnull": False}
+    )
+
+
+def _not_before(later: str, earlier: str) -> Q:
+    return Q(**{f"{later}__isnull": True}) | Q(**{f"{later}__gte": models.F(earlier)})
+
+
+class LabOrder(models.Model):
+    """A test ordered in a visit (a FHIR ServiceRequest; once resulted, its DiagnosticReport).
+    Ordered, sample collected, results entered, signed off; or cancelled with a reason. Each step
+    is timed and signed by whoever took it; the CHECK constraints keep the times and the status
+    together. Signed is final: a correction is an amendment (LabResult.supersedes)."""
+
+    encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="lab_orders")
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="lab_orders"
+    )
+    facility = models.ForeignKey("network.Facility", on_delete=models.PROTECT, related_name="+")
+    panel = models.ForeignKey(LabPanel, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=10, choices=LabOrderStatus.choices, default=LabOrderStatus.ORDERED
+    )
+    note = models.CharField(_("note for the lab"), max_length=200, blank=True)
+    ordered_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    ordered_at = models.DateTimeField(_("ordered"), default=timezone.now)
+    collected_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    collected_at = models.DateTimeField(_("sample collected"), null=True, blank=True)
+    resulted_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resulted_at = models.DateTimeField(_("results entered"), null=True, blank=True)
+    signed_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    signed_at = models.DateTimeField(_("signed off"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
+    amended_at = models.DateTimeField(_("last amended"), null=True, blank=True)
+
+    objects = LabOrderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("lab order")
+        verbose_name_plural = _("lab orders")
+        ordering = ["ordered_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    status=LabOrderStatus.ORDERED,
+                    collected_at__isnull=True,
+                    resulted_at__isnull=True,
+                    signed_at__isnull=True,
+                )
+                | Q(
+                    status=LabOrderStatus.COLLECTED,
+                    collected_at__isnull=False,
+                    resulted_at__isnull=True,
+                    signed_at__isnull=True,
+                )
+                | Q(
+                    status=LabOrderStatus.RESULTED,
+                    collected_at__isnull=False,
+                    resulted_at__isnull=False,
+                    signed_at__isnull=True,
+                )
+                | Q(
+                    status=LabOrderStatus.SIGNED,
+                    collected_at__isnull=False,
+                    resulted_at__isnull=False,
+                    signed_at__isnull=False,
+                )
+                | Q(status=LabOrderStatus.CANCELLED, signed_at__isnull=True),
+                name="lab_order_times_match_status",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status=LabOrderStatus.CANCELLED, cancelled_at__isnull=False)
+                    & ~Q(cancel_reason="")
+                )
+                | (~Q(status=LabOrderStatus.CANCELLED) & Q(cancelled_at__isnull=True)),
+                name="lab_order_cancelled_has_time_and_reason",
+            ),
+            *(
+                models.CheckConstraint(condition=_stamped(stage), name=f"lab_order_{stage}_by_whom")
+                for stage in ("collected", "resulted", "signed", "cancelled")
+            ),
+            models.CheckConstraint(
+                condition=_not_before("collected_at", "ordered_at")
+                & _not_before("resulted_at", "collected_at")
+                & _not_before("signed_at", "resulted_at"),
+                name="lab_order_steps_in_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(amended_at__isnull=True) | Q(status=LabOrderStatus.SIGNED),
+                name="lab_order_only_signed_is_amended",
+            ),
+            models.UniqueConstraint(
+                fields=["encounter", "panel"],
+                condition=~Q(status=LabOrderStatus.CANCELLED),
+                name="lab_order_once_per_visit",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["facility", "status", "ordered_at"], name="lab_order_worklist"),
+            models.Index(fields=["patient", "-ordered_at"], name="lab_order_patient_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Lab order {self.pk} ({self.status})"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status == LabOrderStatus.SIGNED
+
+
+class LabResult(models.Model):
+    """One value of a lab order (a FHIR Observation), with the unit, reference range and flag it
+    was reported with. Rows are never changed: a correction inserts a new row that supersedes
+    the old one (which stays, no longer current); after sign-off the correction needs a reason.
+    The database refuses edits, deletions and results without a sample (migration 0007)."""
+
+    order = models.ForeignKey(LabOrder, on_delete=models.PROTECT, related_name="results")
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="lab_results"
+    )
+    parameter = models.ForeignKey(LabParameter, on_delete=models.PROTECT, related_name="+")
+    value_numeric = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    value_text = models.CharField(max_length=60, blank=True)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    reference_low = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    reference_high = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    flag = models.CharField(_("flag"), max_length=2, choices=LabFlag.choices)
+    is_current = models.BooleanField(default=True)
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+    amend_reason = models.CharField(_("reason for the correction"), max_length=200, blank=True)
+    entered_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    entered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("lab result")
+        verbose_name_plural = _("lab results")
+        ordering = ["entered_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(value_numeric__isnull=False) & Q(value_text=""))
+                | (Q(value_numeric__isnull=True) & ~Q(value_text="")),
+                name="lab_result_one_value",
+            ),
+            models.UniqueConstraint(
+                fields=["order", "parameter"],
+                condition=Q(is_current=True),
+                name="lab_result_one_current_value",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Lab result {self.pk}"
+
+    @property
+    def is_abnormal(self) -> bool:
+        return self.flag != LabFlag.NORMAL
+
+    @property
+    def is_critical(self) -> bool:
+        return self.flag in (LabFlag.CRITICAL_LOW, LabFlag.CRITICAL_HIGH)
+
+    def value_display(self, language: str = "en") -> str:
+        if self.value_numeric is None:
+            return self.parameter.answer_in(self.value_text, language)
+        places = Decimal(1).scaleb(-self.parameter.decimals)
+        return f"{self.value_numeric.quantize(places):f}"
+
+    def range_display(self, language: str = "en") -> str:
+        if self.value_numeric is None:
+            normal = [v for v in self.parameter.normal_values.split("|") if v]
+            return ", ".join(self.parameter.answer_in(v, language) for v in normal)
+        places = Decimal(1).scaleb(-self.parameter.decimals)
+        low = None if self.reference_low is None else f"{self.reference_low.quantize(places):f}"
+        high = None if self.reference_high is None else f"{self.reference_high.quantize(places):f}"
+        if low and high:
+            return f"{low}\u2013{high}"
+        if high:
+            return f"≤ {high}"
+        if low:
+            return f"≥ {low}"
+        return ""

@@ -8,27 +8,44 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hims.accounts.choices import Role
-from hims.clinical import services
+from hims.clinical import lab, services
 from hims.clinical.choices import AllergyStatus, EncounterStatus, Frequency, Timing
 from hims.clinical.forms import AddendumForm, AllergyForm, DiagnosisForm, NotesForm, VitalsForm
 from hims.clinical.icd10 import icd10_search
 from hims.clinical.medicines import item_directions, medicine_search
-from hims.clinical.models import PLAUSIBLE, Allergy, Diagnosis, Encounter
+from hims.clinical.models import PLAUSIBLE, Allergy, Diagnosis, Encounter, LabOrder, LabPanel
 from hims.clinical.prescription import prescription_pdf, prescription_unsign
-from hims.clinical.selectors import FLAG_TEXT, vitals_flags
-from hims.core.access import access_record, access_record_resources
+from hims.clinical.selectors import (
+    FLAG_TEXT,
+    lab_orders_for_encounter,
+    lab_report_rows,
+    vitals_flags,
+)
+from hims.core.access import access_record, access_record_shown
 from hims.core.choices import AccessAction, AccessBasis
 from hims.core.decorators import StaffRequest, staff_required
 from hims.core.errors import DomainError, NotFound, ValidationFailed
+from hims.records.access import PURPOSE_TREATMENT, RecordAccess
+from hims.records.timeline import summary_get
 from hims.scheduling.models import QueueToken
 
 VISIT_ROLES = {Role.DOCTOR, Role.NURSE}
-DOCTOR_ONLY = {"notes", "diagnosis", "allergy", "close", "addendum", "medicine"}
+DOCTOR_ONLY = {
+    "notes",
+    "diagnosis",
+    "allergy",
+    "close",
+    "addendum",
+    "medicine",
+    "lab-order",
+    "lab-cancel",
+}
 VISIT_ACTIONS = {"vitals", *DOCTOR_ONLY}
 PREVIOUS_VISITS = 5
 
@@ -87,14 +104,25 @@ def visit_detail(request: StaffRequest, encounter_id: int) -> HttpResponse:
     encounter = _encounter(request, encounter_id)
     _treating_access(request, encounter, AccessAction.READ, "Encounter")
     context = _context(request, encounter)
-    access_record_resources(
+    summary = context["summary"]
+    access_record_shown(
         actor=request.user,
-        resource_type="Encounter",
-        resource_ids=[e.pk for e in context["previous"]],  # type: ignore[attr-defined]
-        patient_id=encounter.patient_id,
+        shown=[
+            *((encounter.patient_id, "Encounter", e.pk) for e in context["previous"]),  # type: ignore[attr-defined]
+            *((encounter.patient_id, "Condition", c.latest_id) for c in summary.conditions),  # type: ignore[attr-defined]
+            *(
+                (encounter.patient_id, "MedicationRequest", m.pk)
+                for m in summary.current_medicines  # type: ignore[attr-defined]
+            ),
+        ],
         facility=request.facility,
         basis=AccessBasis.TREATING,
         purpose="treatment",
+        request=request,
+    )
+    lab.lab_reports_log_read(
+        actor=request.user,
+        orders=[e["order"] for e in context["lab_orders"] if e["order"].is_signed],  # type: ignore[attr-defined]
         request=request,
     )
     return render(request, "clinical/visit.html", context)
@@ -152,7 +180,23 @@ def _context(request: StaffRequest, encounter: Encounter, **forms: object) -> di
         }
         for item in encounter.prescription_items.select_related("medicine")
     ]
+    language = get_language() or "en"
+    orders = lab_orders_for_encounter(encounter_id=encounter.pk)
+    active = {o.panel_id for o in orders if o.status != "cancelled"}
     return {
+        "lab_orders": [
+            {
+                "order": order,
+                "name": order.panel.name_in(language),
+                "rows": lab_report_rows(order, language) if order.is_signed else [],
+            }
+            for order in orders
+        ],
+        "lab_panels": [
+            {"code": p.code, "label": p.name_in(language), "fasting": p.fasting}
+            for p in LabPanel.objects.filter(is_active=True).exclude(pk__in=active)
+        ],
+        "lab_form_open": forms.get("lab_form_open", False),
         "items": items,
         "patient_language": patient_language,
         "med_query": med_query,
@@ -163,6 +207,12 @@ def _context(request: StaffRequest, encounter: Encounter, **forms: object) -> di
         "encounter": encounter,
         "patient": encounter.patient,
         "previous": _previous_visits(encounter),
+        # The visit is at the reader's facility: a treating relationship by definition.
+        "summary": summary_get(
+            patient_ids=[encounter.patient_id],
+            access=RecordAccess(encounter.patient_id, AccessBasis.TREATING, PURPOSE_TREATMENT),
+            today=timezone.localdate(),
+        ),
         "allergies": Allergy.objects.filter(
             patient_id=encounter.patient_id, status=AllergyStatus.ACTIVE
         ),
@@ -251,6 +301,27 @@ def visit_act(request: StaffRequest, encounter_id: int, action: str) -> HttpResp
                 request=request,
             )
             messages.success(request, _("Medicine added."))
+        elif action == "lab-order":
+            forms["lab_form_open"] = True
+            lab.lab_order_place(
+                encounter=encounter,
+                actor=user,
+                panel_codes=data.getlist("panels"),
+                note=data.get("note", ""),
+                request=request,
+            )
+            messages.success(request, _("Tests ordered."))
+        elif action == "lab-cancel":
+            order_id = data.get("order", "")
+            order = LabOrder.objects.filter(
+                pk=int(order_id) if order_id.isdigit() else 0, encounter=encounter
+            ).first()
+            if order is None:
+                raise NotFound(_("No such lab order in this visit."))
+            lab.lab_order_cancel(
+                order=order, actor=user, reason=data.get("reason", ""), request=request
+            )
+            messages.success(request, _("Test cancelled."))
         elif action == "close":
             services.encounter_close(encounter=encounter, actor=user, request=request)
             messages.success(request, _("Visit closed."))

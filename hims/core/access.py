@@ -102,8 +102,7 @@ def access_record_listed(
     _record_many(
         actor=actor,
         action=AccessAction.SEARCH,
-        resource_type="Patient",
-        entries=[(patient_id, patient_id) for patient_id in patient_ids],
+        entries=[(patient_id, "Patient", patient_id) for patient_id in patient_ids],
         basis=basis,
         facility=facility,
         actor_role=actor_role,
@@ -113,14 +112,14 @@ def access_record_listed(
 
 def _record_many(
     *,
-    actor: User,
+    actor: User | None,
     action: str,
-    resource_type: str,
-    entries: Sequence[tuple[int, int | str]],  # (patient id, record id)
+    entries: Sequence[tuple[int, str, int | str]],  # (patient id, record type, record id)
     basis: AccessBasis | str,
     facility: Facility | None,
     actor_role: str = "",
     purpose: str = "",
+    reason: str = "",
     request: HttpRequest | None = None,
 ) -> None:
     if not entries:
@@ -129,7 +128,7 @@ def _record_many(
     actor_role = actor_role or _acting_role(request)
     AccessEvent.objects.bulk_create(
         AccessEvent(
-            actor=actor,
+            actor=actor if actor is not None and actor.is_authenticated else None,
             actor_role=actor_role,
             facility=facility,
             patient_id=patient_id,
@@ -139,10 +138,11 @@ def _record_many(
             basis=basis,
             purpose=purpose,
             outcome=AccessOutcome.ALLOWED,
+            reason=reason[:500],
             client_ip=ip,
             channel=channel,
         )
-        for patient_id, resource_id in entries
+        for patient_id, resource_type, resource_id in entries
     )
 
 
@@ -185,10 +185,32 @@ def access_record_resources(
     _record_many(
         actor=actor,
         action=AccessAction.READ,
-        resource_type=resource_type,
-        entries=[(patient_id, resource_id) for resource_id in resource_ids],
+        entries=[(patient_id, resource_type, resource_id) for resource_id in resource_ids],
         basis=basis,
         facility=facility,
         purpose=purpose,
+        request=request,
+    )
+
+
+def access_record_shown(
+    *,
+    actor: User | None,
+    shown: Sequence[tuple[int, str, int | str]],  # (patient id, record type, record id)
+    basis: AccessBasis | str,
+    facility: Facility | None = None,
+    purpose: str = "",
+    reason: str = "",
+    request: HttpRequest | None = None,
+) -> None:
+    """One `read` entry per record of any type shown on a page (a timeline), in one INSERT."""
+    _record_many(
+        actor=actor,
+        action=AccessAction.READ,
+        entries=shown,
+        basis=basis,
+        facility=facility,
+        purpose=purpose,
+        reason=reason,
         request=request,
     )

@@ -28,6 +28,14 @@ TEMPLATES = {
     "appointment_reminder": _(
         "HIMS Delhi: reminder, OPD tomorrow %(when)s, %(department)s, %(facility)s. Ref %(reference)s. Slip: %(slip_url)s"
     ),
+    # Translators: SMS when a doctor at another facility asks to see the patient's records.
+    "consent_requested": _(
+        "HIMS Delhi: %(doctor)s at %(facility)s asks to see your health records. Allow or refuse: %(url)s"
+    ),
+    # Translators: SMS when a doctor opened the patient's records in an emergency (break the glass).
+    "emergency_access": _(
+        "HIMS Delhi: in an emergency, %(doctor)s at %(facility)s opened your health records on %(when)s. Details: %(url)s"
+    ),
 }
 
 

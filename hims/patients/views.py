@@ -36,6 +36,7 @@ from hims.patients.services import (
     patient_register,
     patient_update,
 )
+from hims.records.access import CLINICAL_ROLES
 
 STAFF = PATIENT_ROLES | {Role.NETWORK_ADMIN}
 
@@ -157,6 +158,7 @@ def patient_detail(request: StaffRequest, uhid: str) -> HttpResponse:
             "patient": patient,
             "changes": changes,
             "may_merge": request.membership.role in MERGE_ROLES,
+            "may_read_record": request.membership.role in CLINICAL_ROLES,
             "facility_numbers": patient.facility_numbers.select_related("facility"),
         },
     )

@@ -1,15 +1,20 @@
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hims.accounts.models import User
 from hims.core.choices import AccessAction, AccessBasis, AccessOutcome
 from hims.network.models import Facility
 from hims.patients.models import Patient
+from hims.records.choices import ConsentPurpose, HiType
+from hims.records.models import Consent
 from hims.records.selectors import AuditFilter
+from hims.records.timeline import TimelineFilter
 
 
 def _any(choices: Any) -> list[tuple[str, Any]]:
@@ -74,3 +79,105 @@ class AuditFilterForm(forms.Form):
             basis=data.get("basis") or "",
             outcome=data.get("outcome") or "",
         )
+
+
+class TimelineFilterForm(forms.Form):
+    facility = forms.ModelChoiceField(
+        label=_("Facility"), queryset=Facility.objects.order_by("name"), required=False
+    )
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    code = forms.CharField(
+        label=_("Diagnosis (ICD-10)"),
+        required=False,
+        max_length=8,
+        widget=forms.TextInput(attrs={"placeholder": "E11"}),
+    )
+
+    def filters(self) -> TimelineFilter:
+        data = self.cleaned_data
+        facility = data.get("facility")
+        return TimelineFilter(
+            facility_id=facility.pk if facility else None,
+            since=data.get("since"),
+            until=data.get("until"),
+            diagnosis_code=(data.get("code") or "").strip(),
+        )
+
+
+def _default_from() -> date:
+    return timezone.localdate() - timedelta(days=2 * 365)
+
+
+class ConsentRequestForm(forms.Form):
+    purpose = forms.ChoiceField(
+        label=_("Purpose"), choices=ConsentPurpose.choices, initial=ConsentPurpose.CARE_MANAGEMENT
+    )
+    hi_types = forms.MultipleChoiceField(
+        label=_("Records needed"),
+        choices=HiType.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[HiType.OP_CONSULTATION, HiType.PRESCRIPTION, HiType.DIAGNOSTIC_REPORT],
+        error_messages={"required": _("Choose which kinds of records you need.")},
+    )
+    records_from = forms.DateField(
+        label=_("Records from"),
+        initial=_default_from,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    records_to = forms.DateField(
+        label=_("Records until"),
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    valid_days = forms.IntegerField(
+        label=_("Access for (days)"), min_value=1, max_value=365, initial=30
+    )
+    note = forms.CharField(
+        label=_("Why you need them (the patient reads this)"), required=False, max_length=300
+    )
+
+
+class EmergencyAccessForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is this an emergency?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+
+class ConsentGrantForm(forms.Form):
+    """The patient's answer: the requested types and dates, which they may narrow."""
+
+    hi_types = forms.MultipleChoiceField(
+        label=_("Allow these records"),
+        choices=HiType.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one kind of record, or refuse.")},
+    )
+    records_from = forms.DateField(
+        label=_("Records from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    records_to = forms.DateField(
+        label=_("Records until"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(label=_("Allow until"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, consent: Consent, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["hi_types"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [
+            (value, label) for value, label in HiType.choices if value in consent.hi_types
+        ]
+        if not self.is_bound:
+            self.initial = {
+                "hi_types": list(consent.hi_types),
+                "records_from": consent.records_from,
+                "records_to": consent.records_to,
+                "until": timezone.localtime(consent.expires_at).date(),
+            }

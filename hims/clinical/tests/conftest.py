@@ -15,14 +15,17 @@ from hims.scheduling.tests.factories import make_slot
 
 @pytest.fixture(autouse=True)
 def icd10_codes(db: None) -> None:
-    """The code list and medicine master the migrations load. A transactional test elsewhere empties every table
-    after itself, so each test here makes sure the list is there (it is idempotent)."""
+    """The code list, medicine master and lab catalogue the migrations load. A transactional test
+    elsewhere empties every table after itself, so each test here makes sure the lists are there
+    (loading is idempotent)."""
     from hims.clinical.icd10 import icd10_load
+    from hims.clinical.lab_catalogue import lab_catalogue_load
     from hims.clinical.medicines import medicines_load
-    from hims.clinical.models import Icd10Code, Medicine
+    from hims.clinical.models import Icd10Code, LabPanel, LabParameter, Medicine
 
     icd10_load(Icd10Code)
     medicines_load(Medicine)
+    lab_catalogue_load(LabPanel, LabParameter)
 
 
 @pytest.fixture
@@ -42,3 +45,30 @@ def called(department, doctor):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def visit(called, doctor):  # type: ignore[no-untyped-def]
     return encounter_start(token=called, actor=doctor)
+
+
+@pytest.fixture
+def lab_technician(facility):  # type: ignore[no-untyped-def]
+    from hims.accounts.choices import Role
+    from hims.conftest import _staff
+
+    return _staff("lena", Role.LAB_TECHNICIAN, facility)
+
+
+# A CBC of a healthy man, as the technician types it.
+CBC_NORMAL = {
+    "HB": "14.2",
+    "RBC": "4.90",
+    "HCT": "43.0",
+    "MCV": "88.0",
+    "MCH": "29.0",
+    "MCHC": "33.0",
+    "RDW": "12.5",
+    "WBC": "7.2",
+    "NEUT": "60",
+    "LYMPH": "30",
+    "MONO": "6",
+    "EOS": "3",
+    "BASO": "1",
+    "PLT": "250",
+}

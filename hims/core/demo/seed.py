@@ -13,6 +13,7 @@ from hims.accounts.models import Membership, User
 from hims.core.demo.opd import demo_opd_seed
 from hims.core.demo.patients import DEMO_MOBILE, demo_patients_seed
 from hims.core.demo.practitioners import demo_practitioners_seed
+from hims.core.demo.records import demo_records_seed
 from hims.core.demo.registry import (
     demo_departments_seed,
     demo_facilities_seed,
@@ -95,6 +96,10 @@ def demo_network_seed(
         demo_opd_seed(created=created)
         summary.demo_family_size = demo_patients_seed(
             facilities=facilities, count=patients, created=created, progress=progress
+        )
+        demo_records_seed(
+            family=list(Patient.objects.filter(mobile=DEMO_MOBILE).order_by("birth_date")),
+            created=created,
         )
     summary.totals = {label: model._default_manager.count() for label, model in TOTALS.items()}
     return summary

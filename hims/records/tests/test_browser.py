@@ -30,3 +30,42 @@ def test_the_patient_sees_on_a_phone_in_hindi_that_the_doctor_opened_the_record(
     assert hindi("Doctor") in entry.inner_text()  # the role they acted in
     assert phone_hi.evaluate("document.documentElement.scrollWidth") <= 360
     shot(phone_hi, "who-viewed-hi")
+
+
+def test_a_doctor_breaks_the_glass_and_the_patient_sees_the_visit_and_the_entry_in_hindi(
+    browser, desktop, phone_hi, live_server, sms_file, doctor, facility, other_facility_doctor
+):
+    from hims.clinical.icd10 import icd10_load
+    from hims.clinical.medicines import medicines_load
+    from hims.clinical.models import Icd10Code, Medicine
+    from hims.records.tests.factories import make_visit
+
+    icd10_load(Icd10Code)
+    medicines_load(Medicine)
+    patient = make_patient(name="Kavita Sharma", name_hi="कविता शर्मा", mobile="9811100055")
+    make_visit(patient=patient, facility=facility, practitioner=doctor, code="I10")
+
+    # Charlie, at another hospital, has no basis: refused, then opens it in an emergency.
+    _sign_in(desktop, live_server, "charlie")
+    desktop.goto(f"{live_server.url}/records/patient/{patient.uhid}/")
+    desktop.get_by_text("You have no access").wait_for()
+    reason = "Brought in unconscious after a fall, no relative present"
+    desktop.locator("textarea[name=reason]").fill(reason)
+    desktop.get_by_role("button", name="Open in an emergency").click()
+    desktop.get_by_role("heading", name="Visits at every facility").wait_for()
+    assert "I10" in desktop.locator(".timeline-entry").first.inner_text()
+
+    # The patient, on a phone in Hindi: the visit, then who opened the record and why.
+    phone_hi.goto(f"{live_server.url}/records/my/")
+    _otp_sign_in(phone_hi, sms_file, "9811100055")
+    phone_hi.get_by_role("heading", name=hindi("My health record")).wait_for()
+    visit = phone_hi.locator(".timeline-entry").first
+    assert facility.name_hi in visit.inner_text()
+    assert "उच्च रक्तचाप" in visit.inner_text()
+    assert phone_hi.evaluate("document.documentElement.scrollWidth") <= 360
+    shot(phone_hi, "my-record-hi")
+    phone_hi.get_by_role("link", name=hindi("Who viewed my record")).first.click()
+    entry = phone_hi.locator(".card", has_text=reason).first
+    entry.wait_for()
+    assert "Charlie" in entry.inner_text()
+    shot(phone_hi, "who-viewed-emergency-hi")

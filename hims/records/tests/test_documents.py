@@ -1,0 +1,225 @@
+"""NRCES document bundles of a closed visit, validated with the independent fhir.resources R4B
+models (not our own schema)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from fhir.resources.R4B.bundle import Bundle
+
+from hims.abdm.tests.factories import ADVICE_HI, COMPLAINT_HI, closed_visit, open_visit
+from hims.records.documents import (
+    DOCUMENT_BUILDERS,
+    NRCES,
+    DocumentNotReady,
+    documents_for_encounter,
+    op_consult_record,
+    prescription_record,
+)
+
+
+@pytest.fixture(autouse=True)
+def code_lists(db: None) -> None:
+    from hims.clinical.icd10 import icd10_load
+    from hims.clinical.medicines import medicines_load
+    from hims.clinical.models import Icd10Code, Medicine
+
+    icd10_load(Icd10Code)
+    medicines_load(Medicine)
+
+
+@pytest.fixture
+def patient(db):  # type: ignore[no-untyped-def]
+    from hims.lib.identifiers import luhn_check_digit
+    from hims.patients.tests.factories import make_patient
+
+    return make_patient(
+        mobile="9811100001", abha_number=f"9134567890123{luhn_check_digit('9134567890123')}"
+    )
+
+
+@pytest.fixture
+def visit(department, doctor, patient):  # type: ignore[no-untyped-def]
+    return closed_visit(department=department, doctor=doctor, patient=patient)
+
+
+def _resources(bundle: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {entry["fullUrl"]: entry["resource"] for entry in bundle["entry"]}
+
+
+def _section(composition: dict[str, Any], code: str) -> dict[str, Any]:
+    return next(s for s in composition["section"] if s["code"]["coding"][0]["code"] == code)
+
+
+def _valid(bundle: dict[str, Any]) -> Bundle:
+    model = Bundle.model_validate(bundle)
+    assert model.type == "document"
+    return model
+
+
+def test_op_consult_record_is_a_valid_nrces_document(visit) -> None:  # type: ignore[no-untyped-def]
+    bundle = op_consult_record(visit)
+    model = _valid(bundle)
+    assert len(model.entry) == len(bundle["entry"])
+    assert bundle["meta"]["profile"] == [f"{NRCES}/DocumentBundle"]
+    assert bundle["identifier"]["value"] == bundle["id"]
+    assert bundle["timestamp"]
+    composition = bundle["entry"][0]["resource"]
+    assert composition["resourceType"] == "Composition"
+    assert composition["meta"]["profile"] == [f"{NRCES}/OPConsultRecord"]
+    assert composition["type"]["coding"][0] == {
+        "system": "http://snomed.info/sct",
+        "code": "371530004",
+        "display": "Clinical consultation report",
+    }
+    codes = [s["code"]["coding"][0]["code"] for s in composition["section"]]
+    assert codes == ["422843007", "425044008", "722446000", "721912009", "390906007"]
+    assert all(entry["fullUrl"].startswith("urn:uuid:") for entry in bundle["entry"])
+
+
+def test_every_reference_resolves_inside_the_bundle(visit) -> None:  # type: ignore[no-untyped-def]
+    bundle = op_consult_record(visit)
+    resources = _resources(bundle)
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            if isinstance(value.get("reference"), str):
+                found.append(value["reference"])
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(bundle)
+    assert found and all(reference in resources for reference in found)
+    composition = bundle["entry"][0]["resource"]
+    assert resources[composition["subject"]["reference"]]["resourceType"] == "Patient"
+    assert resources[composition["author"][0]["reference"]]["resourceType"] == "Practitioner"
+    assert resources[composition["encounter"]["reference"]]["resourceType"] == "Encounter"
+    assert resources[composition["custodian"]["reference"]]["resourceType"] == "Organization"
+    # every resource except the Composition is an entry of some section or one of its actors
+    listed = {e["reference"] for s in composition["section"] for e in s.get("entry", [])}
+    actors = {composition[key]["reference"] for key in ("subject", "encounter", "custodian")} | {
+        composition["author"][0]["reference"]
+    }
+    assert set(resources) - {bundle["entry"][0]["fullUrl"]} == listed | actors
+
+
+def test_diagnoses_are_icd10_and_vitals_loinc(visit) -> None:  # type: ignore[no-untyped-def]
+    bundle = op_consult_record(visit)
+    resources = list(_resources(bundle).values())
+    icd = {
+        coding["code"]
+        for r in resources
+        if r["resourceType"] == "Condition"
+        for coding in r["code"].get("coding", [])
+        if coding["system"] == "http://hl7.org/fhir/sid/icd-10"
+    }
+    assert icd == {"J06.9", "R50.9"}
+    observations = {
+        r["code"]["coding"][0]["code"]: r
+        for r in resources
+        if r["resourceType"] == "Observation"
+        and r["code"]["coding"][0]["system"] == "http://loinc.org"
+    }
+    assert set(observations) == {
+        "85354-9",
+        "8867-4",
+        "8310-5",
+        "59408-5",
+        "9279-1",
+        "29463-7",
+        "8302-2",
+        "39156-5",
+        "1558-6",  # fasting glucose
+    }
+    bp = observations["85354-9"]
+    assert {
+        c["code"]["coding"][0]["code"]: c["valueQuantity"]["value"] for c in bp["component"]
+    } == {
+        "8480-6": 128,
+        "8462-4": 84,
+    }
+    assert bp["category"][0]["coding"][0]["code"] == "vital-signs"
+    assert observations["8310-5"]["valueQuantity"] == {
+        "value": 38.4,
+        "unit": "°C",
+        "system": "http://unitsofmeasure.org",
+        "code": "Cel",
+    }
+    assert observations["39156-5"]["valueQuantity"]["value"] == 23.7
+
+
+def test_identifiers_and_hindi_text_are_kept(visit, patient) -> None:  # type: ignore[no-untyped-def]
+    bundle = op_consult_record(visit)
+    resources = list(_resources(bundle).values())
+    person = next(r for r in resources if r["resourceType"] == "Patient")
+    abha = next(i for i in person["identifier"] if i["system"] == "https://healthid.ndhm.gov.in")
+    assert abha["value"].replace("-", "") == patient.abha_number
+    assert any(name.get("text") == "रमेश कुमार" for name in person["name"])
+    organization = next(r for r in resources if r["resourceType"] == "Organization")
+    assert {"system": "https://facility.ndhm.gov.in", "value": visit.facility.hfr_id}.items() <= (
+        next(
+            i for i in organization["identifier"] if i["system"] == "https://facility.ndhm.gov.in"
+        ).items()
+    )
+    text = json.dumps(bundle, ensure_ascii=False)
+    assert COMPLAINT_HI in text and ADVICE_HI in text and "पैरासिटामोल" in text
+    assert "बुखार होने पर" in text  # the doctor's instruction, as written
+
+
+def test_prescription_record_has_one_medication_section(visit) -> None:  # type: ignore[no-untyped-def]
+    bundle = prescription_record(visit)
+    _valid(bundle)
+    composition = bundle["entry"][0]["resource"]
+    assert composition["type"]["coding"][0]["code"] == "440545006"
+    assert composition["meta"]["profile"] == [f"{NRCES}/PrescriptionRecord"]
+    (section,) = composition["section"]
+    resources = _resources(bundle)
+    kinds = [resources[e["reference"]]["resourceType"] for e in section["entry"]]
+    assert kinds == ["MedicationRequest", "MedicationRequest"]
+    paracetamol = resources[section["entry"][0]["reference"]]
+    assert paracetamol["dosageInstruction"][0]["timing"]["repeat"]["frequency"] == 3
+    assert (
+        paracetamol["dosageInstruction"][0]["text"]
+        == "1 tablet, three times a day, after food, for 3 days"
+    )
+
+
+def test_every_entry_is_valid_on_its_own(visit) -> None:  # type: ignore[no-untyped-def]
+    from fhir.resources.R4B import get_fhir_model_class
+
+    for builder in (op_consult_record, prescription_record):
+        for entry in builder(visit)["entry"]:
+            resource = entry["resource"]
+            get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+
+
+def test_building_twice_gives_the_same_bundle(visit) -> None:  # type: ignore[no-untyped-def]
+    first, second = op_consult_record(visit), op_consult_record(visit)
+    assert first == second
+    assert first["id"] != prescription_record(visit)["id"]
+    # the Patient, Practitioner, Organization and Encounter are the same resources in both
+    shared = set(_resources(first)) & set(_resources(prescription_record(visit)))
+    assert len(shared) >= 4
+
+
+def test_an_open_visit_is_refused(department, doctor, patient) -> None:  # type: ignore[no-untyped-def]
+    visit = open_visit(department=department, doctor=doctor, patient=patient)
+    for builder in (op_consult_record, prescription_record):
+        with pytest.raises(DocumentNotReady):
+            builder(visit)
+
+
+def test_the_registry_lists_what_a_visit_has(department, doctor, patient) -> None:  # type: ignore[no-untyped-def]
+    visit = closed_visit(department=department, doctor=doctor, patient=patient, prescribe=False)
+    assert set(DOCUMENT_BUILDERS) >= {"OPConsultation", "Prescription"}
+    found = documents_for_encounter(
+        visit, hi_types=["Prescription", "OPConsultation", "WellnessRecord"]
+    )
+    assert [hi_type for hi_type, _bundle in found] == ["OPConsultation"]
+    _valid(found[0][1])
