@@ -83,3 +83,21 @@ class Specimen(models.TextChoices):
     SERUM = "serum", _("Blood, plain tube (red or yellow cap)")
     FLUORIDE_PLASMA = "fluoride_plasma", _("Blood, fluoride tube (grey cap)")
     URINE = "urine", _("Urine, clean midstream sample")
+
+
+class ReferralKind(models.TextChoices):
+    FOLLOW_UP = "follow_up", _("Follow-up visit")
+    REFERRAL = "referral", _("Referral")
+
+
+class ReferralUrgency(models.TextChoices):
+    """FHIR request-priority codes."""
+
+    ROUTINE = "routine", _("Routine")
+    URGENT = "urgent", _("Urgent")
+
+
+class ReferralStatus(models.TextChoices):
+    OPEN = "open", _("Not booked yet")
+    BOOKED = "booked", _("Booked")
+    CANCELLED = "cancelled", _("Cancelled")

@@ -25,6 +25,9 @@ from hims.clinical.choices import (
     LabFlag,
     LabOrderStatus,
     LabValueKind,
+    ReferralKind,
+    ReferralStatus,
+    ReferralUrgency,
     Route,
     Specimen,
     Timing,
@@ -686,3 +689,66 @@ class LabResult(models.Model):
         if low:
             return f"≥ {low}"
         return ""
+
+
+class Referral(models.Model):
+    """The doctor sends the patient on: back to this OPD on a later day (follow-up) or to another
+    department or facility (referral), with the reason the next doctor reads. Booked at once
+    when a place is chosen (the appointment is linked), or left open for the patient to book."""
+
+    encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="referrals")
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="referrals"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=ReferralKind.choices)
+    to_department = models.ForeignKey(
+        "network.Department",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("to department"),
+    )
+    urgency = models.CharField(
+        _("urgency"),
+        max_length=8,
+        choices=ReferralUrgency.choices,
+        default=ReferralUrgency.ROUTINE,
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    wanted_on = models.DateField(_("wanted on"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.OPEN
+    )
+    appointment = models.OneToOneField(
+        "scheduling.Appointment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referral",
+    )
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("referral or follow-up")
+        verbose_name_plural = _("referrals and follow-ups")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status=ReferralStatus.BOOKED, appointment__isnull=False)
+                | ~Q(status=ReferralStatus.BOOKED),
+                name="referral_booked_has_appointment",
+            ),
+            # A referral says why; a follow-up may simply be "come back in a week".
+            models.CheckConstraint(
+                condition=Q(kind=ReferralKind.FOLLOW_UP) | ~Q(reason=""),
+                name="referral_has_reason",
+            ),
+            models.UniqueConstraint(
+                fields=["encounter", "to_department"],
+                condition=~Q(status=ReferralStatus.CANCELLED),
+                name="referral_once_per_department",
+            ),
+        ]
+        indexes = [models.Index(fields=["patient", "-created_at"], name="referral_patient_time")]
+
+    def __str__(self) -> str:
+        return f"Referral {self.pk} ({self.kind}, {self.status})"

@@ -80,7 +80,11 @@ def _log(
 
 def _locked_open(encounter: Encounter) -> Encounter:
     """The encounter row, locked for this transaction; refused when it is closed."""
-    locked = Encounter.objects.select_for_update().select_related("facility").get(pk=encounter.pk)
+    locked = (
+        Encounter.objects.select_for_update(of=("self",))
+        .select_related("facility", "patient")
+        .get(pk=encounter.pk)
+    )
     if locked.is_closed:
         raise EncounterClosed()
     return locked
@@ -295,8 +299,18 @@ def encounter_close(
             if token.status in (TokenStatus.CALLED, TokenStatus.IN_CONSULTATION):
                 token_complete(token=token, now=now)
         _log(locked, actor, AccessAction.UPDATE, "Encounter", locked.pk, request)
+        if locked.patient.abha_number and locked.facility.hfr_id:
+            transaction.on_commit(lambda: _care_context_link_later(locked.pk))
     locked.refresh_from_db()
     return locked
+
+
+def _care_context_link_later(encounter_id: int) -> None:
+    """The closed visit becomes a care context of the patient's ABHA, in a worker (the ABDM
+    gateway is slow and may be down; the visit is closed either way)."""
+    from hims.abdm.tasks import link_care_context  # the ABDM app builds on this one
+
+    link_care_context.delay(encounter_id)
 
 
 def addendum_add(

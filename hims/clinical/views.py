@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Prefetch
@@ -9,17 +12,33 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hims.accounts.choices import Role
-from hims.clinical import lab, services
-from hims.clinical.choices import AllergyStatus, EncounterStatus, Frequency, Timing
+from hims.clinical import lab, referrals, services
+from hims.clinical.choices import (
+    AllergyStatus,
+    EncounterStatus,
+    Frequency,
+    ReferralKind,
+    ReferralUrgency,
+    Timing,
+)
 from hims.clinical.forms import AddendumForm, AllergyForm, DiagnosisForm, NotesForm, VitalsForm
 from hims.clinical.icd10 import icd10_search
 from hims.clinical.medicines import item_directions, medicine_search
-from hims.clinical.models import PLAUSIBLE, Allergy, Diagnosis, Encounter, LabOrder, LabPanel
+from hims.clinical.models import (
+    PLAUSIBLE,
+    Allergy,
+    Diagnosis,
+    Encounter,
+    LabOrder,
+    LabPanel,
+    Referral,
+)
 from hims.clinical.prescription import prescription_pdf, prescription_unsign
 from hims.clinical.selectors import (
     FLAG_TEXT,
@@ -31,9 +50,10 @@ from hims.core.access import access_record, access_record_shown
 from hims.core.choices import AccessAction, AccessBasis
 from hims.core.decorators import StaffRequest, staff_required
 from hims.core.errors import DomainError, NotFound, ValidationFailed
+from hims.network.models import Department, Facility
 from hims.records.access import PURPOSE_TREATMENT, RecordAccess
 from hims.records.timeline import summary_get
-from hims.scheduling.models import QueueToken
+from hims.scheduling.models import QueueToken, Slot
 
 VISIT_ROLES = {Role.DOCTOR, Role.NURSE}
 DOCTOR_ONLY = {
@@ -45,6 +65,9 @@ DOCTOR_ONLY = {
     "medicine",
     "lab-order",
     "lab-cancel",
+    "follow-up",
+    "referral",
+    "referral-cancel",
 }
 VISIT_ACTIONS = {"vitals", *DOCTOR_ONLY}
 PREVIOUS_VISITS = 5
@@ -197,6 +220,7 @@ def _context(request: StaffRequest, encounter: Encounter, **forms: object) -> di
             for p in LabPanel.objects.filter(is_active=True).exclude(pk__in=active)
         ],
         "lab_form_open": forms.get("lab_form_open", False),
+        **_send_on_context(request, encounter),
         "items": items,
         "patient_language": patient_language,
         "med_query": med_query,
@@ -322,6 +346,8 @@ def visit_act(request: StaffRequest, encounter_id: int, action: str) -> HttpResp
                 order=order, actor=user, reason=data.get("reason", ""), request=request
             )
             messages.success(request, _("Test cancelled."))
+        elif action in {"follow-up", "referral", "referral-cancel"}:
+            _send_on(request, encounter, action)
         elif action == "close":
             services.encounter_close(encounter=encounter, actor=user, request=request)
             messages.success(request, _("Visit closed."))
@@ -340,6 +366,106 @@ def visit_act(request: StaffRequest, encounter_id: int, action: str) -> HttpResp
             request, "clinical/visit.html", _context(request, encounter, **forms), status=200
         )
     return redirect(reverse("visit:detail", args=[encounter.pk]))
+
+
+def _chosen(model: type[Any], raw: str, **scope: object) -> Any:
+    return model.objects.filter(pk=int(raw) if raw.isdigit() else 0, **scope).first()
+
+
+def _send_on(request: StaffRequest, encounter: Encounter, action: str) -> None:
+    """Book a follow-up, refer (and book, when a time was chosen), or cancel one of them."""
+    data, user = request.POST, request.user
+    if action == "referral-cancel":
+        referral = _chosen(Referral, data.get("referral", ""), encounter=encounter)
+        if referral is None:
+            raise NotFound(_("No such referral in this visit."))
+        referrals.referral_cancel(referral=referral, actor=user, request=request)
+        messages.success(request, _("Cancelled; the place is free again."))
+        return
+    kind = ReferralKind.FOLLOW_UP if action == "follow-up" else ReferralKind.REFERRAL
+    department = (
+        encounter.department
+        if kind == ReferralKind.FOLLOW_UP
+        else _chosen(Department, data.get("to_department", ""), is_active=True)
+    )
+    slot = _chosen(Slot, data.get("slot", "")) if data.get("slot") else None
+    if data.get("slot") and slot is None:
+        raise NotFound(_("No such time."))
+    wanted = parse_date(data.get("wanted_on", "") or "") if data.get("wanted_on") else None
+    referral = referrals.referral_create(
+        encounter=encounter,
+        actor=user,
+        kind=kind,
+        to_department=department,
+        reason=data.get("reason", ""),
+        urgency=data.get("urgency", "routine"),
+        wanted_on=wanted,
+        slot=slot,
+        request=request,
+    )
+    if referral.appointment is not None:
+        messages.success(
+            request,
+            _("Booked: %(reference)s. The patient gets an SMS with the slip.")
+            % {"reference": referral.appointment.reference},
+        )
+    else:
+        messages.success(request, _("Saved. The patient can book the visit online."))
+
+
+def _send_on_context(request: StaffRequest, encounter: Encounter) -> dict[str, object]:
+    """The visit's follow-ups and referrals, the one that brought the patient here, and the
+    pickers (a day of this OPD for a follow-up; a facility, department and day to refer to)."""
+    sent = list(
+        encounter.referrals.select_related(
+            "to_department__facility", "to_department__speciality", "appointment__slot"
+        ).order_by("pk")
+    )
+    brought = (
+        Referral.objects.select_related("encounter__facility", "created_by")
+        .filter(appointment_id=encounter.appointment_id)
+        .first()
+        if encounter.appointment_id
+        else None
+    )
+    context: dict[str, object] = {"sent_on": sent, "referred_by": brought}
+    if encounter.is_closed or request.membership.role != Role.DOCTOR:
+        return context
+    today = timezone.localdate()
+    get = request.GET
+    follow_day = parse_date(get.get("fu", "") or "") or today + timedelta(days=7)
+    refer_day = parse_date(get.get("rd", "") or "") or today + timedelta(days=1)
+    refer_facility = _chosen(Facility, get.get("rf", "")) or encounter.facility
+    refer_department = _chosen(
+        Department, get.get("rdep", ""), facility=refer_facility, is_active=True
+    )
+    context.update(
+        {
+            "follow_day": follow_day,
+            "follow_slots": referrals.slots_with_places(
+                department=encounter.department, day=follow_day, kind=ReferralKind.FOLLOW_UP
+            )
+            if encounter.department is not None
+            else [],
+            "refer_day": refer_day,
+            "refer_facility": refer_facility,
+            "refer_facilities": Facility.objects.live()
+            .filter(departments__is_active=True)
+            .distinct()
+            .order_by("name"),
+            "refer_departments": Department.objects.filter(facility=refer_facility, is_active=True)
+            .select_related("speciality")
+            .order_by("speciality__name"),
+            "refer_department": refer_department,
+            "refer_slots": referrals.slots_with_places(
+                department=refer_department, day=refer_day, kind=ReferralKind.REFERRAL
+            )
+            if refer_department is not None
+            else [],
+            "urgencies": ReferralUrgency.choices,
+        }
+    )
+    return context
 
 
 @staff_required(VISIT_ROLES)

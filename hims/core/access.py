@@ -199,6 +199,7 @@ def access_record_shown(
     shown: Sequence[tuple[int, str, int | str]],  # (patient id, record type, record id)
     basis: AccessBasis | str,
     facility: Facility | None = None,
+    actor_role: str = "",
     purpose: str = "",
     reason: str = "",
     request: HttpRequest | None = None,
@@ -210,6 +211,7 @@ def access_record_shown(
         entries=shown,
         basis=basis,
         facility=facility,
+        actor_role=actor_role,
         purpose=purpose,
         reason=reason,
         request=request,

@@ -283,3 +283,33 @@ def test_merging_two_records_of_one_person_moves_their_closed_visits(visit, doct
     )
     moved = Encounter.objects.get(pk=visit.pk)
     assert moved.patient_id == survivor.pk and moved.is_closed
+
+
+def test_closing_the_visit_of_a_patient_with_abha_links_it_as_a_care_context(
+    visit, doctor, django_capture_on_commit_callbacks
+):
+    from hims.abdm.models import CareContext
+    from hims.patients.tests.factories import abha
+
+    Patient = type(visit.patient)
+    Patient.objects.filter(pk=visit.patient_id).update(abha_number=abha("9177"))
+    encounter_notes_save(
+        encounter=visit, actor=doctor, chief_complaint="cough", examination="", advice=""
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        encounter_close(encounter=visit, actor=doctor)
+    (linked,) = CareContext.objects.filter(encounter=visit)
+    assert linked.patient_id == visit.patient_id
+
+
+def test_closing_a_visit_without_abha_links_nothing(
+    visit, doctor, django_capture_on_commit_callbacks
+):
+    from hims.abdm.models import CareContext
+
+    encounter_notes_save(
+        encounter=visit, actor=doctor, chief_complaint="cough", examination="", advice=""
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        encounter_close(encounter=visit, actor=doctor)
+    assert not CareContext.objects.exists()
