@@ -48,3 +48,33 @@ def test_a_doctor_records_vitals_a_diagnosis_and_a_medicine_in_hindi_and_closes_
     assert encounter.is_closed
     assert Diagnosis.objects.get(encounter=encounter).code.code == "I10"
     assert encounter.prescription_items.get().medicine.salt == "Amlodipine"
+
+
+def test_the_doctor_books_a_follow_up_on_a_phone_in_hindi(
+    phone_hi, live_server, doctor, visit, department
+):
+    from hims.clinical.models import Referral
+    from hims.scheduling.models import SlotQuota
+    from hims.scheduling.tests.factories import at, make_slot
+
+    slot = make_slot(department, starts_at=at(7, 10))
+    SlotQuota.objects.create(slot=slot, channel="follow_up", capacity=2)
+    _sign_in(phone_hi, live_server, "bob")
+    phone_hi.goto(f"{live_server.url}/opd/visit/{visit.pk}/")
+    phone_hi.get_by_text(hindi("Book a follow-up in this OPD")).click()
+    phone_hi.locator("#fu").fill(slot.day.isoformat())
+    phone_hi.locator("#send-on form[method=get]").first.get_by_role(
+        "button", name=hindi("Show free times")
+    ).click()
+    phone_hi.locator("input[name=slot]").first.check()
+    phone_hi.get_by_role("button", name=hindi("Book the follow-up")).click()
+    referral = None
+    for _ in range(50):
+        referral = Referral.objects.select_related("appointment").first()
+        if referral is not None:
+            break
+        phone_hi.wait_for_timeout(100)
+    assert referral is not None and referral.appointment is not None
+    phone_hi.get_by_text(referral.appointment.reference).first.wait_for()
+    assert phone_hi.evaluate("document.documentElement.scrollWidth") <= 360
+    shot(phone_hi, "follow-up-hi")
