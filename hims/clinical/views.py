@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -368,6 +368,14 @@ def visit_act(request: StaffRequest, encounter_id: int, action: str) -> HttpResp
     return redirect(reverse("visit:detail", args=[encounter.pk]))
 
 
+def _day(raw: str | None) -> date | None:
+    """A YYYY-MM-DD from a form or query, or None (never an error: 2026-02-30 is None too)."""
+    try:
+        return parse_date(raw or "")
+    except ValueError:
+        return None
+
+
 def _chosen(model: type[Any], raw: str, **scope: object) -> Any:
     return model.objects.filter(pk=int(raw) if raw.isdigit() else 0, **scope).first()
 
@@ -391,7 +399,7 @@ def _send_on(request: StaffRequest, encounter: Encounter, action: str) -> None:
     slot = _chosen(Slot, data.get("slot", "")) if data.get("slot") else None
     if data.get("slot") and slot is None:
         raise NotFound(_("No such time."))
-    wanted = parse_date(data.get("wanted_on", "") or "") if data.get("wanted_on") else None
+    wanted = _day(data.get("wanted_on"))
     referral = referrals.referral_create(
         encounter=encounter,
         actor=user,
@@ -433,8 +441,8 @@ def _send_on_context(request: StaffRequest, encounter: Encounter) -> dict[str, o
         return context
     today = timezone.localdate()
     get = request.GET
-    follow_day = parse_date(get.get("fu", "") or "") or today + timedelta(days=7)
-    refer_day = parse_date(get.get("rd", "") or "") or today + timedelta(days=1)
+    follow_day = _day(get.get("fu")) or today + timedelta(days=7)
+    refer_day = _day(get.get("rd")) or today + timedelta(days=1)
     refer_facility = _chosen(Facility, get.get("rf", "")) or encounter.facility
     refer_department = _chosen(
         Department, get.get("rdep", ""), facility=refer_facility, is_active=True

@@ -184,7 +184,8 @@ def emergency_review(request: StaffRequest) -> HttpResponse:
     if request.facility is not None:  # a facility administrator sees their own facility
         accesses = accesses.filter(facility=request.facility)
     if request.method == "POST":
-        chosen = accesses.filter(pk=int(request.POST.get("access", "0") or 0)).first()
+        raw = request.POST.get("access", "")
+        chosen = accesses.filter(pk=int(raw) if raw.isdigit() else 0).first()
         try:
             if chosen is None:
                 raise NotFound(_("No such emergency access."))

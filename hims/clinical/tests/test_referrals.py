@@ -184,6 +184,12 @@ def test_the_doctor_books_a_follow_up_from_the_visit_page(client, visit, doctor,
     assert answer.status_code == 200
     referral = Referral.objects.get()
     assert referral.appointment.reference in answer.content.decode()
-    # A slot id that does not exist is a clear refusal, not a 500.
+    # Nonsense in the pickers and a slot id that does not exist: clear answers, not a 500.
+    assert (
+        client.get(
+            reverse("visit:detail", args=[visit.pk]), {"fu": "2026-02-30", "rf": "x", "rd": "y"}
+        ).status_code
+        == 200
+    )
     again = client.post(reverse("visit:act", args=[visit.pk, "follow-up"]), {"slot": "999999"})
     assert again.status_code == 200 and Referral.objects.count() == 1

@@ -306,6 +306,8 @@ def test_break_the_glass_opens_the_record_tells_the_patient_and_waits_for_review
     client.force_login(network_admin)
     queue = client.get(reverse("records:emergency-review"))
     assert queue.context["pending"] == [emergency]
+    nonsense = client.post(reverse("records:emergency-review"), {"access": "x1", "verdict": "?"})
+    assert nonsense.status_code == 200 and "No such emergency access" in nonsense.content.decode()
     judged = client.post(
         reverse("records:emergency-review"),
         {"access": emergency.pk, "verdict": "justified", "note": "casualty register checked"},
