@@ -51,6 +51,20 @@ KEY_MATERIAL_MINUTES = 30
 LOGGED_RECORD_TYPE = {"OPConsultation": "Encounter", "Prescription": "MedicationRequest"}
 
 
+def _exported(hi_type: str, encounter: Encounter, bundle: dict[str, Any]) -> list[tuple[str, str]]:
+    """(resource type, id) of the access-log entries a sent document writes: one per lab report
+    (by its order number, the id the pages and the FHIR API log) for DiagnosticReportRecord,
+    else one for the visit."""
+    if hi_type == "DiagnosticReport":
+        return [
+            ("DiagnosticReport", identifier["value"])
+            for entry in bundle["entry"]
+            if entry["resource"]["resourceType"] == "DiagnosticReport"
+            for identifier in entry["resource"].get("identifier", [])[:1]
+        ]
+    return [(LOGGED_RECORD_TYPE.get(hi_type, "Encounter"), str(encounter.pk))]
+
+
 class BadGatewayMessage(DomainError):
     """A gateway message that is not in the shape ABDM publishes: nothing is changed."""
 
@@ -552,7 +566,7 @@ def health_information_transfer(*, hi_request_id: int) -> HealthInformationReque
         sender = crypto.SenderKeys.generate()
         peer = crypto.peer_key_read(hi_request.requester_public_key)
         entries: list[dict[str, Any]] = []
-        sent: list[tuple[CareContext, str]] = []
+        sent: list[tuple[CareContext, str, list[tuple[str, str]]]] = []
         for care_context in care_contexts:
             for hi_type, bundle in documents_for_encounter(
                 care_context.encounter, hi_types=artefact.hi_types
@@ -571,7 +585,9 @@ def health_information_transfer(*, hi_request_id: int) -> HealthInformationReque
                         "careContextReference": care_context.reference,
                     }
                 )
-                sent.append((care_context, hi_type))
+                sent.append(
+                    (care_context, hi_type, _exported(hi_type, care_context.encounter, bundle))
+                )
         body = {
             "pageNumber": 1,
             "pageCount": 1,
@@ -613,20 +629,21 @@ def health_information_transfer(*, hi_request_id: int) -> HealthInformationReque
             _notify(hi_request, statuses, transferred=False)
             return hi_request
         origin = _origin(hi_request)
-        for care_context, hi_type in sent:
+        for care_context, hi_type, records in sent:
             encounter = care_context.encounter
-            access_record(
-                actor=None,
-                action=AccessAction.EXPORT,
-                resource_type=LOGGED_RECORD_TYPE.get(hi_type, "Encounter"),
-                resource_id=encounter.pk,
-                patient_id=care_context.patient_id,
-                facility=encounter.facility,
-                basis=AccessBasis.CONSENT,
-                purpose=artefact.purpose,
-                reason=f"ABDM {hi_type}, consent {artefact.artefact_id}, transaction {hi_request.transaction_id}",
-                request=origin,
-            )
+            for resource_type, resource_id in records:
+                access_record(
+                    actor=None,
+                    action=AccessAction.EXPORT,
+                    resource_type=resource_type,
+                    resource_id=resource_id,
+                    patient_id=care_context.patient_id,
+                    facility=encounter.facility,
+                    basis=AccessBasis.CONSENT,
+                    purpose=artefact.purpose,
+                    reason=f"ABDM {hi_type}, consent {artefact.artefact_id}, transaction {hi_request.transaction_id}",
+                    request=origin,
+                )
         _finish(
             hi_request,
             status=TransferStatus.TRANSFERRED,

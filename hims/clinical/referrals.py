@@ -94,7 +94,9 @@ def referral_create(
                 status=ReferralStatus.BOOKED, appointment=appointment
             )
             referral.status, referral.appointment = ReferralStatus.BOOKED, appointment
-        _log(locked, actor, AccessAction.CREATE, "ServiceRequest", referral.pk, request)
+        _log(
+            locked, actor, AccessAction.CREATE, "ServiceRequest", f"referral-{referral.pk}", request
+        )
     return referral
 
 
@@ -113,7 +115,14 @@ def referral_cancel(
             appointment_cancel(
                 appointment=referral.appointment, actor=actor, reason="referral cancelled"
             )
-        _log(referral.encounter, actor, AccessAction.UPDATE, "ServiceRequest", referral.pk, request)
+        _log(
+            referral.encounter,
+            actor,
+            AccessAction.UPDATE,
+            "ServiceRequest",
+            f"referral-{referral.pk}",
+            request,
+        )
     referral.refresh_from_db()
     return referral
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hims.fhir.clinical.capability import clinical_capabilities
 from hims.fhir.patient.capability import patient_capability
 from hims.fhir.registry import REGISTRY
 from hims.fhir.scheduling.capability import appointment_capability
@@ -84,6 +85,7 @@ def capability_statement() -> dict[str, Any]:
                     *(_resource(resource) for resource in REGISTRY.values()),
                     patient_capability(),
                     appointment_capability(),
+                    *clinical_capabilities(),
                 ],
             }
         ],

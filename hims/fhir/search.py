@@ -26,7 +26,7 @@ from functools import reduce
 from operator import and_, or_
 from typing import Any, Literal
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, Prefetch, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -115,7 +115,7 @@ class Source:
     filters: Mapping[str, Filter]
     id_prefix: str = ""
     select_related: tuple[str, ...] = ()
-    prefetch_related: tuple[str, ...] = ()
+    prefetch_related: tuple[str | Prefetch[Any], ...] = ()
     # Always applied to searches (never to reads by id).
     search_base: Q = field(default_factory=Q)
     # Applied to searches unless the client asks for `active` itself.

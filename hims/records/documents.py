@@ -3,16 +3,18 @@
 One builder per document type, each a function of a closed encounter returning a
 `Bundle.type = document` dict whose first entry is the Composition. `DOCUMENT_BUILDERS` maps the
 ABDM health-information types (what a consent artefact lists in `hiTypes`) to the builders, so a
-new record type (DiagnosticReportRecord, once lab results exist) is one function and one line in
-the registry; the ABDM health-information provider (hims.abdm) only reads the registry.
+new record type is one function and one line in the registry; the ABDM health-information
+provider (hims.abdm) only reads the registry. OPConsultRecord, PrescriptionRecord and
+DiagnosticReportRecord (the visit's signed lab reports) exist.
 
 Rules kept by every builder:
 
 - profiles under https://nrces.in/ndhm/fhir/r4/StructureDefinition/ on the Bundle, the
   Composition and each resource; section codes are SNOMED CT (shared/reference/india-health.md);
 - every resource id is a uuid5 of the row it comes from, the bundle's id and identifier a uuid5
-  of (document type, encounter), and the timestamp is the visit's closing time: building the same
-  visit twice gives the same bundle, so a re-sent document is recognised as the same one;
+  of (document type, encounter), and the timestamp is the visit's closing time (for lab reports,
+  which may be signed later, the last sign-off or correction): building the same visit twice
+  gives the same bundle, so a re-sent document is recognised as the same one;
 - fullUrls are `urn:uuid:<id>` and every reference (Composition.subject/author/encounter/
   custodian, section entries, each resource's subject) resolves inside the bundle;
 - identifier systems as in hims.fhir: ABHA https://healthid.ndhm.gov.in, HFR
@@ -31,13 +33,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from hims.clinical.choices import AllergyStatus
-from hims.clinical.models import Allergy, Diagnosis, Encounter, PrescriptionItem, VitalSigns
+from hims.clinical.models import (
+    Allergy,
+    Diagnosis,
+    Encounter,
+    LabOrder,
+    PrescriptionItem,
+    VitalSigns,
+)
 from hims.core.errors import Conflict
 from hims.fhir.clinical.mapping import (
     NRCES,
@@ -47,8 +57,11 @@ from hims.fhir.clinical.mapping import (
     coding,
     complaint_condition,
     condition_resource,
+    diagnostic_report_resource,
     encounter_resource,
     examination_observation,
+    lab_current_results,
+    lab_observations,
     medication_request_resource,
     resource_id,
     vitals_observations,
@@ -63,6 +76,7 @@ __all__ = [
     "NRCES",
     "DocumentNotReady",
     "DocumentType",
+    "diagnostic_report_record",
     "documents_for_encounter",
     "op_consult_record",
     "prescription_record",
@@ -125,7 +139,11 @@ def _patient(encounter: Encounter, identifier: str) -> dict[str, Any]:
 
 
 def _practitioner(encounter: Encounter, identifier: str) -> dict[str, Any]:
-    user = encounter.practitioner
+    return _practitioner_of(encounter.practitioner, identifier)
+
+
+def _practitioner_of(user: Any, identifier: str) -> dict[str, Any]:
+    """A user as a Practitioner (their registry record's name and HPR id when they have one)."""
     registry = getattr(user, "practitioner", None)
     name = (registry.name if registry is not None else "") or user.get_full_name() or user.username
     resource: dict[str, Any] = {
@@ -204,9 +222,11 @@ def _document(
     type_code: tuple[str, str],
     title: str,
     sections: list[dict[str, Any]],
+    moment: datetime | None = None,
+    status: str = "final",
 ) -> dict[str, Any]:
     encounter = parts.encounter
-    closed = encounter.closed_at or encounter.started_at
+    closed = moment or encounter.closed_at or encounter.started_at
     bundle_id = resource_id(f"bundle/{kind}", encounter.pk)
     composition = {
         "resourceType": "Composition",
@@ -214,7 +234,7 @@ def _document(
         "meta": _meta(profile),
         "language": "en-IN",
         "identifier": {"system": DOCUMENT_SYSTEM, "value": bundle_id},
-        "status": "final",
+        "status": status,
         "type": {"coding": [coding(SNOMED, *type_code)], "text": type_code[1]},
         "subject": {"reference": _full_url(parts.patient_id)},
         "encounter": {"reference": _full_url(parts.encounter_id)},
@@ -353,6 +373,75 @@ def prescription_record_applies(encounter: Encounter) -> bool:
     return PrescriptionItem.objects.filter(encounter=encounter).exists()
 
 
+# NRCES DiagnosticReportRecord: the Composition type (SNOMED CT), also the section's code.
+DIAGNOSTIC_STUDIES_REPORT = ("721981007", "Diagnostic studies report")
+
+
+def _signed_lab_reports(encounter: Encounter) -> list[LabOrder]:
+    return list(
+        LabOrder.objects.signed()
+        .filter(encounter=encounter)
+        .select_related("panel", "signed_by__practitioner")
+        .prefetch_related(lab_current_results())
+        .order_by("signed_at", "pk")
+    )
+
+
+def diagnostic_report_record(encounter: Encounter) -> dict[str, Any]:
+    """DiagnosticReportRecord: the visit's signed lab reports (DiagnosticReportLab), each with
+    its current values (Observations). Whoever signed a report is its performer and a
+    Practitioner of the bundle; the document is dated by the last sign-off or correction and
+    is amended when a value was corrected after sign-off."""
+    encounter = _load(encounter)
+    reports = _signed_lab_reports(encounter)
+    signers = {report.signed_by_id for report in reports if report.signed_by_id is not None}
+    signers |= {
+        result.entered_by_id
+        for report in reports
+        for result in report.current_results  # type: ignore[attr-defined]
+        if result.amend_reason
+    }
+    signers.discard(encounter.practitioner_id)
+    parts = _parts(encounter)
+    parts.refs = DocumentReferences(
+        author_id=encounter.practitioner_id, practitioners=frozenset(signers)
+    )
+    entries = [parts.add(diagnostic_report_resource(report, parts.refs)) for report in reports]
+    for report in reports:
+        for observation in lab_observations(report, parts.refs):
+            parts.add(observation)
+    users = {report.signed_by_id: report.signed_by for report in reports}
+    users |= {
+        result.entered_by_id: result.entered_by
+        for report in reports
+        for result in report.current_results  # type: ignore[attr-defined]
+    }
+    for user_id in sorted(signers):
+        parts.add(_practitioner_of(users[user_id], resource_id("practitioner-user", user_id)))
+    section = _section(
+        "Diagnostic reports",
+        *DIAGNOSTIC_STUDIES_REPORT,
+        entries,
+        *([] if entries else ["No lab report of this visit is signed off."]),
+    )
+    moments = [encounter.closed_at or encounter.started_at]
+    moments += [moment for r in reports for moment in (r.signed_at, r.amended_at) if moment]
+    return _document(
+        parts,
+        kind="diagnostic-report",
+        profile="DiagnosticReportRecord",
+        type_code=DIAGNOSTIC_STUDIES_REPORT,
+        title="Diagnostic Report",
+        sections=[section],
+        moment=max(moments),
+        status="amended" if any(r.amended_at for r in reports) else "final",
+    )
+
+
+def diagnostic_report_record_applies(encounter: Encounter) -> bool:
+    return LabOrder.objects.signed().filter(encounter=encounter).exists()
+
+
 @dataclass(frozen=True)
 class DocumentType:
     """A kind of record a closed visit can be shared as: its builder and whether a visit has
@@ -367,10 +456,13 @@ def _always(encounter: Encounter) -> bool:
     return True
 
 
-# ABDM health-information type -> document. Add DiagnosticReport here once lab results exist.
+# ABDM health-information type -> document.
 DOCUMENT_BUILDERS: dict[str, DocumentType] = {
     "OPConsultation": DocumentType("OPConsultation", op_consult_record, _always),
     "Prescription": DocumentType("Prescription", prescription_record, prescription_record_applies),
+    "DiagnosticReport": DocumentType(
+        "DiagnosticReport", diagnostic_report_record, diagnostic_report_record_applies
+    ),
 }
 
 

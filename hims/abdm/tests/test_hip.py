@@ -377,3 +377,58 @@ def test_only_the_consented_record_types_are_sent(  # type: ignore[no-untyped-de
         _post(client, REQUEST, requester.request_payload(consent_id), gateway_headers)
     (bundle,) = requester.decrypt(push_server.received[0])
     assert bundle["entry"][0]["resource"]["type"]["coding"][0]["code"] == "440545006"
+
+
+@pytest.fixture
+def lab_care_context(department, doctor, patient):  # type: ignore[no-untyped-def]
+    """A closed visit whose CBC the lab technician signed off, linked for ABDM."""
+    from hims.abdm.services import care_context_link
+    from hims.accounts.choices import Role
+    from hims.clinical.lab import (
+        lab_order_place,
+        lab_report_sign,
+        lab_results_enter,
+        lab_sample_collect,
+    )
+    from hims.clinical.lab_catalogue import lab_catalogue_load
+    from hims.clinical.models import LabPanel, LabParameter
+    from hims.clinical.services import encounter_close, encounter_notes_save
+    from hims.clinical.tests.conftest import CBC_NORMAL
+    from hims.conftest import _staff
+
+    lab_catalogue_load(LabPanel, LabParameter)
+    technician = _staff("lena", Role.LAB_TECHNICIAN, department.facility)
+    visit = open_visit(department=department, doctor=doctor, patient=patient)
+    (cbc,) = lab_order_place(encounter=visit, actor=doctor, panel_codes=["CBC"])
+    lab_sample_collect(order=cbc, actor=technician)
+    lab_results_enter(order=cbc, actor=technician, values=CBC_NORMAL)
+    lab_report_sign(order=cbc, actor=technician)
+    encounter_notes_save(
+        encounter=visit, actor=doctor, chief_complaint="Tiredness", examination="", advice=""
+    )
+    return care_context_link(encounter=encounter_close(encounter=visit, actor=doctor)), cbc
+
+
+def test_a_consent_for_test_results_pushes_the_lab_report_bundle(  # type: ignore[no-untyped-def]
+    client, lab_care_context, gateway_headers, push_server, django_capture_on_commit_callbacks
+) -> None:
+    care_context, cbc = lab_care_context
+    consent_id = _granted(
+        client, care_context, gateway_headers, hi_types=["OPConsultation", "DiagnosticReport"]
+    )
+    requester = Requester(push_server.url)
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(client, REQUEST, requester.request_payload(consent_id), gateway_headers)
+    bundles = requester.decrypt(push_server.received[0])
+    for bundle in bundles:
+        assert Bundle.model_validate(bundle).type == "document"
+    types = [b["entry"][0]["resource"]["type"]["coding"][0]["code"] for b in bundles]
+    assert types == ["371530004", "721981007"]
+    lab = bundles[1]
+    kinds = [e["resource"]["resourceType"] for e in lab["entry"]]
+    assert kinds.count("DiagnosticReport") == 1 and kinds.count("Observation") == 14
+    logged = AccessEvent.objects.filter(basis="consent", action="export")
+    assert sorted(logged.values_list("resource_type", "resource_id")) == [
+        ("DiagnosticReport", str(cbc.pk)),
+        ("Encounter", str(care_context.encounter_id)),
+    ]

@@ -48,7 +48,7 @@ def test_a_follow_up_books_a_follow_up_place_and_tells_the_patient(visit, doctor
     assert booking.quota.channel == "follow_up" and booking.patient_id == visit.patient_id
     assert OutboxMessage.objects.filter(dedupe_key=f"appointment_booked:{booking.reference}")
     assert AccessEvent.objects.filter(
-        resource_type="ServiceRequest", resource_id=str(referral.pk), action="create"
+        resource_type="ServiceRequest", resource_id=f"referral-{referral.pk}", action="create"
     ).exists()
     # The place is gone: nothing more to offer that day.
     assert slots_with_places(department=department, day=slot.day, kind="follow_up") == []

@@ -14,10 +14,17 @@ Ids of the REST API (stable, readable):
 - Encounter, Condition (a diagnosis), AllergyIntolerance, MedicationRequest and Consent: the
   row's primary key;
 - Observation: `<vital signs id>-<LOINC code>`, one Observation per reading of a set of vital
-  signs (e.g. `12-8867-4` is the pulse of reading set 12, `12-85354-9` its blood pressure).
+  signs (e.g. `12-8867-4` is the pulse of reading set 12, `12-85354-9` its blood pressure);
+  a lab result is `lab-<lab result id>` (e.g. `lab-40`), so the two never collide (a vital-signs
+  id starts with a digit);
+- ServiceRequest (a lab order) and DiagnosticReport (its signed report): the lab order's
+  primary key, the number the sample is labelled with, also in `identifier`.
+
+Only signed lab reports are mapped as DiagnosticReport, with their current (not superseded)
+results as Observations; an order is a ServiceRequest at every step.
 
 Code systems: ICD-10 (http://hl7.org/fhir/sid/icd-10) for diagnoses, LOINC with UCUM units
-for vital signs, SNOMED CT for routes and document sections. Text the doctor wrote (often in
+for vital signs and lab results, SNOMED CT for routes and document sections. Text the doctor wrote (often in
 Hindi) is kept as written.
 """
 
@@ -30,7 +37,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Model
+from django.db.models import Model, Prefetch
 from django.utils import timezone, translation
 
 from hims.clinical.choices import (
@@ -40,10 +47,20 @@ from hims.clinical.choices import (
     DiagnosisKind,
     EncounterStatus,
     Frequency,
+    LabFlag,
+    LabOrderStatus,
     Route,
     Timing,
 )
-from hims.clinical.models import Allergy, Diagnosis, Encounter, PrescriptionItem, VitalSigns
+from hims.clinical.models import (
+    Allergy,
+    Diagnosis,
+    Encounter,
+    LabOrder,
+    LabResult,
+    PrescriptionItem,
+    VitalSigns,
+)
 from hims.fhir.resources import HIMS_CODE_SYSTEM, HIMS_SID
 from hims.records.choices import HI_TYPE_OF, ConsentPurpose, ConsentStatus, HiType
 from hims.records.models import Consent
@@ -67,8 +84,13 @@ RESOURCE_TYPES = "http://hl7.org/fhir/resource-types"
 ENCOUNTER_STATUS_SYSTEM = "http://hl7.org/fhir/encounter-status"
 MEDICATION_REQUEST_STATUS_SYSTEM = "http://hl7.org/fhir/CodeSystem/medicationrequest-status"
 CONSENT_STATE_SYSTEM = "http://hl7.org/fhir/consent-state-codes"
+REQUEST_STATUS_SYSTEM = "http://hl7.org/fhir/request-status"
+DIAGNOSTIC_REPORT_STATUS_SYSTEM = "http://hl7.org/fhir/diagnostic-report-status"
+DIAGNOSTIC_SERVICE_SECTION = "http://terminology.hl7.org/CodeSystem/v2-0074"
+INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 HI_TYPE_SYSTEM = f"{HIMS_CODE_SYSTEM}/hi-type"  # ABDM health-information types
 ENCOUNTER_SYSTEM = f"{HIMS_SID}/encounter"
+LAB_ORDER_SYSTEM = f"{HIMS_SID}/lab-order"
 
 # All document ids are uuid5 in this namespace, named "<kind>/<primary key>".
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://hims.delhi.gov.in/fhir/document-ids")
@@ -106,8 +128,20 @@ class References(ABC):
     def observation_id(self, vitals_pk: int, key: str, loinc: str) -> str: ...
 
     @abstractmethod
+    def lab_result_id(self, result_pk: int) -> str:
+        """The id of a lab result's Observation."""
+
+    @abstractmethod
     def to(self, resource_type: str, pk: int) -> dict[str, Any]:
         """A Patient or an Encounter."""
+
+    @abstractmethod
+    def reference(self, resource_type: str, target_id: str) -> dict[str, Any]:
+        """Another resource mapped with these references, by the id they gave it."""
+
+    def lab_order(self, order_pk: int) -> dict[str, Any] | None:
+        """The ServiceRequest a report is based on (None: not part of the answer)."""
+        return None
 
     @abstractmethod
     def practitioner(self, row: Model, field: str) -> dict[str, Any]:
@@ -125,6 +159,9 @@ class References(ABC):
         return None
 
 
+LAB_RESULT_PREFIX = "lab-"
+
+
 class RestReferences(References):
     """Our ids and relative references, for the REST API. Needs the user of each practitioner
     field loaded with its registry record (`<field>__practitioner`) and facility fields."""
@@ -135,8 +172,17 @@ class RestReferences(References):
     def observation_id(self, vitals_pk: int, key: str, loinc: str) -> str:
         return f"{vitals_pk}-{loinc}"
 
+    def lab_result_id(self, result_pk: int) -> str:
+        return f"{LAB_RESULT_PREFIX}{result_pk}"
+
     def to(self, resource_type: str, pk: int) -> dict[str, Any]:
         return {"reference": f"{resource_type}/{pk}"}
+
+    def reference(self, resource_type: str, target_id: str) -> dict[str, Any]:
+        return {"reference": f"{resource_type}/{target_id}"}
+
+    def lab_order(self, order_pk: int) -> dict[str, Any] | None:
+        return {"reference": f"ServiceRequest/{order_pk}"}
 
     def practitioner(self, row: Model, field: str) -> dict[str, Any]:
         user = getattr(row, field)
@@ -160,10 +206,12 @@ REST = RestReferences()
 
 @dataclass(frozen=True)
 class DocumentReferences(References):
-    """uuid5 ids and urn:uuid references inside one document, whose author is the practitioner
-    every resource names."""
+    """uuid5 ids and urn:uuid references inside one document. Every practitioner named is the
+    document's author, except the users in `practitioners` (who have their own Practitioner
+    in the bundle, e.g. the lab staff who signed a report)."""
 
     author_id: int
+    practitioners: frozenset[int] = frozenset()
 
     def id(self, kind: str, pk: int) -> str:
         return resource_id(kind, pk)
@@ -171,11 +219,19 @@ class DocumentReferences(References):
     def observation_id(self, vitals_pk: int, key: str, loinc: str) -> str:
         return resource_id(f"vitals/{key}", vitals_pk)
 
+    def lab_result_id(self, result_pk: int) -> str:
+        return resource_id("lab-result", result_pk)
+
     def to(self, resource_type: str, pk: int) -> dict[str, Any]:
         return {"reference": f"urn:uuid:{resource_id(resource_type.lower(), pk)}"}
 
+    def reference(self, resource_type: str, target_id: str) -> dict[str, Any]:
+        return {"reference": f"urn:uuid:{target_id}"}
+
     def practitioner(self, row: Model, field: str) -> dict[str, Any]:
-        return {"reference": f"urn:uuid:{resource_id('practitioner-user', self.author_id)}"}
+        user_id = getattr(row, f"{field}_id")
+        named = user_id if user_id in self.practitioners else self.author_id
+        return {"reference": f"urn:uuid:{resource_id('practitioner-user', named)}"}
 
     def organization(self, row: Model, field: str) -> dict[str, Any]:
         facility_id = getattr(row, f"{field}_id")
@@ -538,6 +594,203 @@ def medication_request_resource(item: PrescriptionItem, refs: References) -> dic
         "dosageInstruction": [dosage],
     }
     return _with_meta(refs, "MedicationRequest", resource)
+
+
+# --- Lab orders and reports: ServiceRequest, DiagnosticReport, laboratory Observation ------
+
+# Lab order status -> http://hl7.org/fhir/request-status
+SERVICE_REQUEST_STATUS = {
+    LabOrderStatus.ORDERED: "active",
+    LabOrderStatus.COLLECTED: "active",
+    LabOrderStatus.RESULTED: "active",
+    LabOrderStatus.SIGNED: "completed",
+    LabOrderStatus.CANCELLED: "revoked",
+}
+LABORATORY_PROCEDURE = ("108252007", "Laboratory procedure")
+# LabFlag values are HL7 v3 ObservationInterpretation codes; their displays.
+INTERPRETATION_DISPLAY = {
+    LabFlag.NORMAL: "Normal",
+    LabFlag.LOW: "Low",
+    LabFlag.HIGH: "High",
+    LabFlag.CRITICAL_LOW: "Critical low",
+    LabFlag.CRITICAL_HIGH: "Critical high",
+    LabFlag.ABNORMAL: "Abnormal",
+}
+# The units of the lab catalogue (as printed on the report) -> UCUM codes. A unit not listed
+# is sent as printed, without a UCUM code.
+LAB_UCUM = {
+    "%": "%",
+    "/hpf": "/[HPF]",
+    "10³/µL": "10*3/uL",
+    "10⁶/µL": "10*6/uL",
+    "U/L": "U/L",
+    "fL": "fL",
+    "g/dL": "g/dL",
+    "mg/dL": "mg/dL",
+    "mmol/L": "mmol/L",
+    "pg": "pg",
+}
+
+
+def lab_current_results() -> Prefetch[Any]:
+    """What the lab mappings read of an order's results: the current ones (a superseded value
+    is never mapped), in the report's order, as `order.current_results`, with the parameter
+    and who entered each value (and their registry record, for the REST API's references)."""
+    return Prefetch(
+        "results",
+        queryset=LabResult.objects.filter(is_current=True)
+        .select_related("parameter", "entered_by__practitioner")
+        .order_by("parameter__sort_order", "pk"),
+        to_attr="current_results",
+    )
+
+
+def _lab_code(loinc: str, name: str) -> dict[str, Any]:
+    if not loinc:
+        return {"text": name}
+    return {"coding": [coding(LOINC, loinc, name)], "text": name}
+
+
+def _lab_order_identifier(order: LabOrder) -> list[dict[str, Any]]:
+    return [{"system": LAB_ORDER_SYSTEM, "value": str(order.pk)}]
+
+
+def service_request_resource(order: LabOrder, refs: References) -> dict[str, Any]:
+    """A lab order at any step (a cancelled one is revoked, with its reason as a note). Needs
+    panel loaded (and ordered_by with its registry record for the REST API)."""
+    resource: dict[str, Any] = {
+        "resourceType": "ServiceRequest",
+        "id": refs.id("lab-order", order.pk),
+        "identifier": _lab_order_identifier(order),
+        "status": SERVICE_REQUEST_STATUS[LabOrderStatus(order.status)],
+        "intent": "order",
+        "category": [{"coding": [coding(SNOMED, *LABORATORY_PROCEDURE)]}],
+        "code": _lab_code(order.panel.loinc, order.panel.name),
+        "subject": refs.to("Patient", order.patient_id),
+        "encounter": refs.to("Encounter", order.encounter_id),
+        "authoredOn": instant(order.ordered_at),
+        "requester": refs.practitioner(order, "ordered_by"),
+    }
+    notes = [order.note] if order.note else []
+    if order.status == LabOrderStatus.CANCELLED:
+        notes.append(f"Cancelled: {order.cancel_reason}")
+    if notes:
+        resource["note"] = [{"text": text} for text in notes]
+    return _with_meta(refs, "ServiceRequest", resource)
+
+
+def _lab_results(order: LabOrder) -> list[LabResult]:
+    results: list[LabResult] = order.current_results  # type: ignore[attr-defined]
+    return results
+
+
+def diagnostic_report_resource(order: LabOrder, refs: References) -> dict[str, Any]:
+    """A signed lab report: final, or amended once a value was corrected after sign-off. Needs
+    panel and `lab_current_results()` loaded (and signed_by with its registry record for the
+    REST API). An unsigned order has no report."""
+    if order.status != LabOrderStatus.SIGNED or order.signed_at is None:
+        raise ValueError(f"lab order {order.pk} is not signed: it has no report")
+    resource: dict[str, Any] = {
+        "resourceType": "DiagnosticReport",
+        "id": refs.id("lab-report", order.pk),
+        "identifier": _lab_order_identifier(order),
+        "status": "amended" if order.amended_at else "final",
+        "category": [{"coding": [coding(DIAGNOSTIC_SERVICE_SECTION, "LAB", "Laboratory")]}],
+        "code": _lab_code(order.panel.loinc, order.panel.name),
+        "subject": refs.to("Patient", order.patient_id),
+        "encounter": refs.to("Encounter", order.encounter_id),
+        "effectiveDateTime": instant(order.collected_at or order.signed_at),
+        "issued": instant(order.signed_at),
+        "performer": [refs.practitioner(order, "signed_by")],
+        "result": [
+            refs.reference("Observation", refs.lab_result_id(result.pk))
+            for result in _lab_results(order)
+        ],
+    }
+    based_on = refs.lab_order(order.pk)
+    if based_on is not None:
+        resource = {**resource, "basedOn": [based_on]}
+    if not resource["result"]:
+        del resource["result"]
+    return _with_meta(refs, "DiagnosticReportLab", resource)
+
+
+def _lab_quantity(value: Decimal, unit: str) -> dict[str, Any]:
+    if unit in LAB_UCUM:
+        return _quantity(value, LAB_UCUM[unit], unit)
+    quantity: dict[str, Any] = {"value": _quantity(value, "", "")["value"]}
+    if unit:
+        quantity["unit"] = unit
+    return quantity
+
+
+def _reference_range(result: LabResult) -> list[dict[str, Any]]:
+    """The range the value was judged against (for the patient's sex when it was entered)."""
+    text = result.range_display()
+    if result.value_numeric is None:
+        return [{"text": text}] if text else []
+    places = Decimal(1).scaleb(-result.parameter.decimals)
+    bounds: dict[str, Any] = {}
+    if result.reference_low is not None:
+        bounds["low"] = _lab_quantity(result.reference_low.quantize(places), result.unit)
+    if result.reference_high is not None:
+        bounds["high"] = _lab_quantity(result.reference_high.quantize(places), result.unit)
+    if not bounds:
+        return []
+    return [{**bounds, "text": text}] if text else [bounds]
+
+
+def lab_observation(result: LabResult, order: LabOrder, refs: References) -> dict[str, Any]:
+    """One current value of a signed report: LOINC coded (by the parameter), a quantity with its
+    UCUM unit or the answer as text, the reference range, the flag as interpretation; amended
+    when it corrects a signed value. Needs parameter loaded (and the order's signed_by and the
+    result's entered_by with their registry records for the REST API)."""
+    parameter = result.parameter
+    amended = bool(result.amend_reason)
+    resource: dict[str, Any] = {
+        "resourceType": "Observation",
+        "id": refs.lab_result_id(result.pk),
+        "status": "amended" if amended else "final",
+        "category": [
+            {"coding": [coding(OBSERVATION_CATEGORY, "laboratory", CATEGORY_DISPLAY["laboratory"])]}
+        ],
+        "code": _lab_code(parameter.loinc, parameter.name),
+        "subject": refs.to("Patient", result.patient_id),
+        "encounter": refs.to("Encounter", order.encounter_id),
+        "effectiveDateTime": instant(order.collected_at or result.entered_at),
+        "issued": instant(
+            result.entered_at if amended or order.signed_at is None else order.signed_at
+        ),
+        "performer": [
+            refs.practitioner(result, "entered_by")
+            if amended
+            else refs.practitioner(order, "signed_by")
+        ],
+    }
+    if result.value_numeric is not None:
+        places = Decimal(1).scaleb(-parameter.decimals)
+        resource["valueQuantity"] = _lab_quantity(
+            result.value_numeric.quantize(places), result.unit
+        )
+    else:
+        resource["valueString"] = result.value_text
+    flag = LabFlag(result.flag)
+    resource["interpretation"] = [
+        {"coding": [coding(INTERPRETATION, flag.value, INTERPRETATION_DISPLAY[flag])]}
+    ]
+    ranges = _reference_range(result)
+    if ranges:
+        resource["referenceRange"] = ranges
+    if amended:
+        resource["note"] = [{"text": f"Corrected after sign-off: {result.amend_reason}"}]
+    return _with_meta(refs, "Observation", resource)
+
+
+def lab_observations(order: LabOrder, refs: References) -> list[dict[str, Any]]:
+    """The Observations of a signed report, in the report's order (none for an unsigned one)."""
+    if order.status != LabOrderStatus.SIGNED:
+        return []
+    return [lab_observation(result, order, refs) for result in _lab_results(order)]
 
 
 # --- Consent ---------------------------------------------------------------------------------

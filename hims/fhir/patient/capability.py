@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from hims.fhir.clinical.capability import everything_operation
 from hims.fhir.patient.search import BIRTHDATE, PATIENT_SEARCH, DateParam
 from hims.fhir.patient.views import CONFIRM_HEADER, MATCH_COUNT, MATCH_COUNT_MAX
 from hims.fhir.search import ID_PARAM, SearchParam
@@ -54,6 +55,7 @@ def patient_capability() -> dict[str, Any]:
                     "number), probable or possible. Needs an API token and a staff role."
                 )
                 % {"default": MATCH_COUNT, "maximum": MATCH_COUNT_MAX},
-            }
+            },
+            everything_operation(),
         ],
     }

@@ -223,3 +223,119 @@ def test_the_registry_lists_what_a_visit_has(department, doctor, patient) -> Non
     )
     assert [hi_type for hi_type, _bundle in found] == ["OPConsultation"]
     _valid(found[0][1])
+
+
+# --- DiagnosticReportRecord ------------------------------------------------------------------
+
+
+@pytest.fixture
+def lab_visit(department, doctor, patient):  # type: ignore[no-untyped-def]
+    """A visit with a CBC signed off by the lab technician (platelets corrected after sign-off)
+    and a lipid profile whose results are entered but not signed; then closed."""
+    from hims.accounts.choices import Role
+    from hims.clinical.lab import (
+        lab_order_place,
+        lab_report_sign,
+        lab_result_amend,
+        lab_results_enter,
+        lab_sample_collect,
+    )
+    from hims.clinical.lab_catalogue import lab_catalogue_load
+    from hims.clinical.models import LabPanel, LabParameter
+    from hims.clinical.services import encounter_close, encounter_notes_save
+    from hims.clinical.tests.conftest import CBC_NORMAL
+    from hims.conftest import _staff
+
+    lab_catalogue_load(LabPanel, LabParameter)
+    technician = _staff("lena", Role.LAB_TECHNICIAN, department.facility)
+    visit = open_visit(department=department, doctor=doctor, patient=patient)
+    cbc, lipid = lab_order_place(encounter=visit, actor=doctor, panel_codes=["CBC", "LIPID"])
+    for order in (cbc, lipid):
+        lab_sample_collect(order=order, actor=technician)
+    lab_results_enter(order=cbc, actor=technician, values=CBC_NORMAL | {"HB": "10.1"})
+    lab_report_sign(order=cbc, actor=technician)
+    lab_result_amend(
+        order=cbc, actor=technician, parameter_code="PLT", value="90", reason="Recounted"
+    )
+    values = {"CHOL": "180", "TG": "140", "HDL": "45", "LDL": "107", "VLDL": "28"}
+    lab_results_enter(order=lipid, actor=technician, values=values)
+    encounter_notes_save(
+        encounter=visit, actor=doctor, chief_complaint="Tiredness", examination="", advice=""
+    )
+    return encounter_close(encounter=visit, actor=doctor)
+
+
+def test_diagnostic_report_record_is_a_valid_nrces_document(lab_visit) -> None:  # type: ignore[no-untyped-def]
+    from fhir.resources.R4B import get_fhir_model_class
+
+    from hims.records.documents import diagnostic_report_record
+
+    bundle = diagnostic_report_record(lab_visit)
+    _valid(bundle)
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+    composition = bundle["entry"][0]["resource"]
+    assert composition["meta"]["profile"] == [f"{NRCES}/DiagnosticReportRecord"]
+    assert composition["type"]["coding"][0] == {
+        "system": "http://snomed.info/sct",
+        "code": "721981007",
+        "display": "Diagnostic studies report",
+    }
+    assert composition["status"] == "amended"  # a value was corrected after sign-off
+    resources = _resources(bundle)
+    (section,) = composition["section"]
+    (report,) = [resources[e["reference"]] for e in section["entry"]]  # only the signed CBC
+    assert report["resourceType"] == "DiagnosticReport"
+    assert report["meta"]["profile"] == [f"{NRCES}/DiagnosticReportLab"]
+    assert report["code"]["coding"][0]["code"] == "58410-2"
+    assert report["status"] == "amended"
+    assert "basedOn" not in report  # the order is not part of the document
+    observations = [resources[r["reference"]] for r in report["result"]]
+    assert len(observations) == 14
+    assert {o["resourceType"] for o in observations} == {"Observation"}
+    assert all(o["meta"]["profile"] == [f"{NRCES}/Observation"] for o in observations)
+    haemoglobin = next(o for o in observations if o["code"]["coding"][0]["code"] == "718-7")
+    assert haemoglobin["valueQuantity"]["value"] == 10.1
+    assert haemoglobin["interpretation"][0]["coding"][0]["code"] == "L"
+    assert not any("Total cholesterol" in json.dumps(o) for o in resources.values())
+    kinds = sorted(r["resourceType"] for r in resources.values())
+    assert kinds.count("Practitioner") == 2  # the doctor (author) and the technician who signed
+    assert {"Patient", "Organization", "Encounter"} <= set(kinds)
+
+
+def test_diagnostic_report_record_references_resolve_and_the_signer_performs(lab_visit) -> None:  # type: ignore[no-untyped-def]
+    from hims.records.documents import diagnostic_report_record
+
+    bundle = diagnostic_report_record(lab_visit)
+    resources = _resources(bundle)
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            if isinstance(value.get("reference"), str):
+                found.append(value["reference"])
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(bundle)
+    assert found and all(reference in resources for reference in found)
+    composition = bundle["entry"][0]["resource"]
+    report = resources[composition["section"][0]["entry"][0]["reference"]]
+    performer = resources[report["performer"][0]["reference"]]
+    author = resources[composition["author"][0]["reference"]]
+    assert performer["resourceType"] == "Practitioner" and performer["id"] != author["id"]
+    assert bundle == diagnostic_report_record(lab_visit)  # deterministic
+    assert bundle["id"] != op_consult_record(lab_visit)["id"]
+
+
+def test_the_registry_sends_lab_reports_only_when_a_report_is_signed(  # type: ignore[no-untyped-def]
+    lab_visit, visit
+) -> None:
+    assert "DiagnosticReport" in DOCUMENT_BUILDERS
+    found = documents_for_encounter(lab_visit, hi_types=["DiagnosticReport"])
+    assert [hi_type for hi_type, _bundle in found] == ["DiagnosticReport"]
+    assert documents_for_encounter(visit, hi_types=["DiagnosticReport"]) == []
