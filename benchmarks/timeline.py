@@ -16,7 +16,10 @@ Measured in-process after a warm-up, on one connection, for each patient:
    timeline page, for all the patient's visits (what an export or `$everything` reads);
 2. the doctor's page: GET /records/patient/<uhid>/ through the Django test client (sessions,
    the access check, 25 visits rendered, one access-log INSERT for what is shown);
-3. the raw-SQL baseline: the whole history as one prepared statement with `json_agg` (visits
+3. FHIR `Patient/<id>/$everything`: the first page (`_count=100`, the maximum) and every page
+   walked by its next links (the whole record: visits, conditions, one Observation per vital
+   reading, medicines), through the Django test client, each resource one access-log row;
+4. the raw-SQL baseline: the whole history as one prepared statement with `json_agg` (visits
    joined to facility, department and doctor; diagnoses, last vitals and medicines nested).
 
 Query counts are counted on separate runs (counting slows the timed ones). The report is
@@ -26,11 +29,13 @@ printed and written to benchmarks/results/timeline-<date>.md.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import time
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 import psycopg
 
@@ -191,7 +196,6 @@ def main() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)  # hashed names, as production
 
     from django.test import Client
-    from django.utils import timezone
 
     from hims.core.choices import AccessBasis
     from hims.records.access import RecordAccess
@@ -199,7 +203,6 @@ def main() -> None:
 
     rows: list[list[object]] = []
     raw = psycopg.connect(args.database_url.replace("postgres://", "postgresql://"))
-    today = timezone.localdate()
     for index, visits in enumerate(SIZES):
         started = time.perf_counter()
         patient, membership = _load(visits, index)
@@ -208,7 +211,7 @@ def main() -> None:
 
         def whole(_item: object, patient_id: int = patient.pk, access: Any = access) -> int:
             timeline = timeline_get(patient_ids=[patient_id], access=access, limit=None)
-            summary_get(patient_ids=[patient_id], access=access, today=today)
+            summary_get(patient_ids=[patient_id], access=access)
             return len(timeline.entries)
 
         assert whole(None) == visits
@@ -219,6 +222,27 @@ def main() -> None:
         def page(_item: object, client: Any = client, url: str = url) -> None:
             response = client.get(url, secure=True)
             assert response.status_code == 200, response.status_code
+
+        everything = f"/fhir/R4/Patient/{patient.pk}/$everything"
+
+        def fhir_first(_item: object, client: Any = client, url: str = everything) -> None:
+            response = client.get(url, {"_count": 100}, secure=True)
+            assert response.status_code == 200, response.status_code
+
+        def fhir_all(_item: object, client: Any = client, url: str = everything) -> int:
+            response = client.get(url, {"_count": 100}, secure=True)
+            pages = 1
+            while True:
+                bundle = json.loads(response.content)
+                following = [
+                    link["url"] for link in bundle.get("link", []) if link["relation"] == "next"
+                ]
+                if not following:
+                    return pages
+                parts = urlsplit(following[0])
+                response = client.get(f"{parts.path}?{parts.query}", secure=True)
+                assert response.status_code == 200, response.status_code
+                pages += 1
 
         def baseline(_item: object, patient_id: int = patient.pk, visits: int = visits) -> None:
             result = raw.execute(RAW_HISTORY, [patient_id], prepare=True).fetchone()
@@ -235,6 +259,16 @@ def main() -> None:
                 "doctor's page, 25 visits (HTTP in-process)",
                 measure("page", page, inputs, warmup=10),
                 _count_queries(lambda: page(None)),
+            ),
+            (
+                "FHIR $everything, first page of 100",
+                measure("fhir-first", fhir_first, inputs, warmup=10),
+                _count_queries(lambda: fhir_first(None)),
+            ),
+            (
+                f"FHIR $everything, all {fhir_all(None)} pages",
+                measure("fhir-all", fhir_all, inputs[: max(5, args.runs // 10)], warmup=2),
+                _count_queries(lambda: fhir_all(None)),
             ),
             ("raw SQL, whole history (json_agg)", measure("raw", baseline, inputs, warmup=10), 1),
         ]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, time
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import DateTimeField, F, Func, Prefetch, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hims.clinical.choices import LabFlag, LabOrderStatus
@@ -165,3 +168,31 @@ def lab_report_rows(order: LabOrder, language: str = "en") -> list[LabReportRow]
     for parameter_id, row in rows.items():
         row.earlier = superseded.get(parameter_id, [])
     return list(rows.values())
+
+
+# --- medicines ---------------------------------------------------------------------------------
+
+
+class CourseEnd(Func):
+    """prescribed_at + duration_days days, in SQL (SQLite has no interval arithmetic)."""
+
+    output_field = DateTimeField()
+    template = "(%(expressions)s)"
+    arg_joiner = " + INTERVAL '1 day' * "
+
+    def __init__(self) -> None:
+        super().__init__(F("prescribed_at"), F("duration_days"))
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="datetime(%(expressions)s || ' days')",
+            arg_joiner=", '+' || ",
+            **extra,
+        )
+
+
+def today_starts() -> datetime:
+    """Midnight at the start of today in India time: a course that ends after it still runs."""
+    return timezone.make_aware(datetime.combine(timezone.localdate(), time.min))

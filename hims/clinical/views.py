@@ -235,7 +235,6 @@ def _context(request: StaffRequest, encounter: Encounter, **forms: object) -> di
         "summary": summary_get(
             patient_ids=[encounter.patient_id],
             access=RecordAccess(encounter.patient_id, AccessBasis.TREATING, PURPOSE_TREATMENT),
-            today=timezone.localdate(),
         ),
         "allergies": Allergy.objects.filter(
             patient_id=encounter.patient_id, status=AllergyStatus.ACTIVE

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -8,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hims.accounts.models import User
+from hims.clinical.models import Encounter
 from hims.core.choices import AccessAction, AccessBasis, AccessOutcome
 from hims.network.models import Facility
 from hims.patients.models import Patient
@@ -97,6 +99,15 @@ class TimelineFilterForm(forms.Form):
         max_length=8,
         widget=forms.TextInput(attrs={"placeholder": "E11"}),
     )
+
+    def __init__(self, *args: Any, patient_ids: Sequence[int] = (), **kwargs: Any) -> None:
+        """Only the facilities where these patients have visits are offered."""
+        super().__init__(*args, **kwargs)
+        field = self.fields["facility"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Facility.objects.filter(
+            pk__in=Encounter.objects.filter(patient_id__in=list(patient_ids)).values("facility_id")
+        ).order_by("name")
 
     def filters(self) -> TimelineFilter:
         data = self.cleaned_data

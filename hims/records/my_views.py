@@ -55,7 +55,7 @@ def my_records(request: HttpRequest) -> HttpResponse:
     timeline = timeline_get(
         patient_ids=[person.pk], access=access, before=request.GET.get("before", "")
     )
-    summary = summary_get(patient_ids=[person.pk], access=access, today=timezone.localdate())
+    summary = summary_get(patient_ids=[person.pk], access=access)
     access_record_shown(
         actor=request.user,  # type: ignore[arg-type]
         shown=[(person.pk, kind, pk) for kind, pk in shown_records(timeline, summary)],

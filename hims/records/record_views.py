@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -88,7 +87,7 @@ def patient_record(request: StaffRequest, uhid: str) -> HttpResponse:
     )
     if access is None:
         return _refusal(request, patient)
-    form = TimelineFilterForm(request.GET or None)
+    form = TimelineFilterForm(request.GET or None, patient_ids=[patient.pk])
     filters = form.filters() if form.is_bound and form.is_valid() else TimelineFilter()
     timeline = timeline_get(
         patient_ids=[patient.pk],
@@ -96,7 +95,7 @@ def patient_record(request: StaffRequest, uhid: str) -> HttpResponse:
         filters=filters,
         before=request.GET.get("before", ""),
     )
-    summary = summary_get(patient_ids=[patient.pk], access=access, today=timezone.localdate())
+    summary = summary_get(patient_ids=[patient.pk], access=access)
     access_record_shown(
         actor=request.user,
         shown=[(patient.pk, kind, pk) for kind, pk in shown_records(timeline, summary)],
@@ -114,7 +113,7 @@ def patient_record(request: StaffRequest, uhid: str) -> HttpResponse:
             "access": access,
             "timeline": timeline,
             "summary": summary,
-            "form": form if form.is_bound else TimelineFilterForm(),
+            "form": form,
             "older_query": _older_query(request, timeline.older),
         },
     )

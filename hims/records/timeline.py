@@ -28,9 +28,11 @@ from hims.clinical.models import (
     VitalSigns,
 )
 from hims.clinical.selectors import (
+    CourseEnd,
     LabReportRow,
     lab_orders_with_results,
     lab_report_rows,
+    today_starts,
     vitals_flags,
 )
 
@@ -222,10 +224,9 @@ class Summary:
     current_medicines: list[PrescriptionItem]
 
 
-def summary_get(*, patient_ids: Sequence[int], access: RecordAccess, today: date) -> Summary:
-    """Four queries. Medicines are current while their course lasts (prescribed + days)."""
-    from datetime import timedelta
-
+def summary_get(*, patient_ids: Sequence[int], access: RecordAccess) -> Summary:
+    """Four queries. Medicines are current while their course lasts (prescribed + days, the
+    rule FHIR's MedicationRequest status follows)."""
     from hims.clinical.choices import AllergyStatus
     from hims.clinical.models import Allergy
 
@@ -267,16 +268,16 @@ def summary_get(*, patient_ids: Sequence[int], access: RecordAccess, today: date
         )
         for row in rows
     ]
-    # The longest course prescribed is 365 days (a CHECK constraint), so older rows cannot count.
-    medicines = [
+    medicines: list[PrescriptionItem] = [
         item
-        for item in PrescriptionItem.objects.filter(
-            encounter__patient_id__in=ids, prescribed_at__date__gte=today - timedelta(days=366)
+        for item in PrescriptionItem.objects.alias(course_end=CourseEnd())
+        .filter(
+            access.dates_q("MedicationRequest", "prescribed_at__date"),
+            encounter__patient_id__in=ids,
+            course_end__gte=today_starts(),
         )
         .select_related("medicine", "encounter__facility")
         .order_by("-prescribed_at", "pk")
-        if item.prescribed_at.date() + timedelta(days=item.duration_days) >= today
-        and access.allows("MedicationRequest", item.prescribed_at)
     ]
     return Summary(
         allergies=allergies,

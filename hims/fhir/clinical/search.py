@@ -20,12 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time
+from datetime import date, datetime
 from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.db.models import CharField, DateTimeField, F, Func, Model, Q, QuerySet, Value
+from django.db.models import CharField, F, Model, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -39,6 +39,7 @@ from hims.clinical.models import (
     PrescriptionItem,
     VitalSigns,
 )
+from hims.clinical.selectors import CourseEnd, today_starts
 from hims.core.choices import AccessBasis
 from hims.fhir.clinical.access import ClinicalReader
 from hims.fhir.clinical.mapping import (
@@ -444,31 +445,10 @@ ALLERGY = ClinicalType(
 # --- MedicationRequest ---------------------------------------------------------------------
 
 
-class CourseEnd(Func):
-    """prescribed_at + duration_days days, in SQL (SQLite has no interval arithmetic)."""
-
-    output_field = DateTimeField()
-    template = "(%(expressions)s)"
-    arg_joiner = " + INTERVAL '1 day' * "
-
-    def __init__(self) -> None:
-        super().__init__(F("prescribed_at"), F("duration_days"))
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(
-            compiler,
-            connection,
-            template="datetime(%(expressions)s || ' days')",
-            arg_joiner=", '+' || ",
-            **extra,
-        )
-
-
 def _course_over() -> Q:
     """The same rule as `course_is_over` in the mapping: the course ended before today."""
-    today_starts = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
     ended = PrescriptionItem.objects.alias(course_end=CourseEnd()).filter(
-        course_end__lt=today_starts
+        course_end__lt=today_starts()
     )
     return Q(pk__in=ended.values("pk"))
 
