@@ -40,6 +40,24 @@ if TYPE_CHECKING:
     from hims.records.access import RecordAccess
 
 PAGE = 25
+# What a timeline entry shows: building each row's related objects with all their columns
+# costs more than the query (a 500-visit history is 2,000 related objects).
+VISIT_COLUMNS = (
+    "patient_id",
+    "status",
+    "started_at",
+    "closed_at",
+    "chief_complaint",
+    "advice",
+    "facility__name",
+    "facility__name_hi",
+    "department__facility_id",
+    "department__speciality__name",
+    "department__speciality__name_hi",
+    "practitioner__username",
+    "practitioner__first_name",
+    "practitioner__last_name",
+)
 
 
 @dataclass
@@ -117,6 +135,7 @@ def timeline_get(
     visits = (
         Encounter.objects.filter(patient_id__in=list(patient_ids))
         .select_related("facility", "department__speciality", "practitioner")
+        .only(*VISIT_COLUMNS)
         .order_by("-started_at", "-pk")
     )
     if filters.facility_id:
@@ -240,12 +259,13 @@ def summary_get(*, patient_ids: Sequence[int], access: RecordAccess) -> Summary:
         )
     chronic = Q()
     for prefix in CHRONIC_PREFIXES:
-        chronic |= Q(code__code__startswith=prefix)
-    # Grouped in the database: one row per condition, however long the history.
+        chronic |= Q(code__startswith=prefix)
+    # Grouped in the database: one row per condition, however long the history; the prefixes
+    # are matched against the short code list, not every diagnosis.
     grouped = (
         Diagnosis.objects.filter(
-            chronic,
             access.dates_q("Condition", "recorded_at__date"),
+            code_id__in=Icd10Code.objects.filter(chronic).values("pk"),
             encounter__patient_id__in=ids,
         )
         .values("code_id")
