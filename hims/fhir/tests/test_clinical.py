@@ -17,16 +17,25 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
 from hims.accounts.choices import Role
 from hims.accounts.services import api_token_create
 from hims.clinical.models import Allergy, Encounter, VitalSigns
-from hims.core.choices import AccessBasis, AccessOutcome
+from hims.core.choices import AccessBasis
 from hims.core.models import AccessEvent
 from hims.fhir.clinical.search import CLINICAL_TYPES
-from hims.fhir.tests.helpers import FHIR_JSON, bundle_of, ids_of, outcome_of
+from hims.fhir.tests.helpers import (
+    bundle_of,
+    denials,
+    ids_of,
+    log_of,
+    logged,
+    outcome_of,
+    reads,
+    resource_of,
+    signed_in,
+)
 from hims.patients.models import Patient
 from hims.patients.tests.factories import make_patient
 from hims.records import services
@@ -107,36 +116,6 @@ def consent(ramesh: Patient, other_facility_doctor: Any, other_facility: Any) ->
         valid_days=7,
     )
     return services.consent_grant(consent=asked, actor=patient_login(MOBILE))
-
-
-def signed_in(client: Client, user: Any) -> Client:
-    client.force_login(user)
-    return client
-
-
-def resource_of(response: Any, status: int = 200) -> dict[str, Any]:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith(FHIR_JSON)
-    body: dict[str, Any] = response.json()
-    get_fhir_model_class(body["resourceType"]).model_validate(body)
-    return body
-
-
-def reads() -> Any:
-    return AccessEvent.objects.filter(action="read", outcome=AccessOutcome.ALLOWED)
-
-
-def denials() -> Any:
-    return AccessEvent.objects.filter(outcome=AccessOutcome.DENIED)
-
-
-def logged(body: dict[str, Any]) -> list[tuple[str, str]]:
-    """(type, id) of a bundle's resources, to compare with the access log."""
-    return sorted((e["resource"]["resourceType"], e["resource"]["id"]) for e in body["entry"])
-
-
-def log_of(events: Any) -> list[tuple[str, str]]:
-    return sorted(events.values_list("resource_type", "resource_id"))
 
 
 def all_pages(client: Client, url: str, params: dict[str, str]) -> list[dict[str, Any]]:

@@ -18,7 +18,6 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from fhir.resources.R4B import get_fhir_model_class
 
 from hims.accounts.choices import Role
 from hims.clinical.lab import (
@@ -31,9 +30,18 @@ from hims.clinical.lab import (
 )
 from hims.clinical.models import LabOrder, LabResult, VitalSigns
 from hims.clinical.tests.conftest import CBC_NORMAL
-from hims.core.choices import AccessBasis, AccessOutcome
-from hims.core.models import AccessEvent
-from hims.fhir.tests.helpers import FHIR_JSON, bundle_of, ids_of, outcome_of
+from hims.core.choices import AccessBasis
+from hims.fhir.tests.helpers import (
+    bundle_of,
+    denials,
+    ids_of,
+    log_of,
+    logged,
+    outcome_of,
+    reads,
+    resource_of,
+    signed_in,
+)
 from hims.patients.models import Patient
 from hims.patients.tests.factories import make_patient
 from hims.records import services
@@ -122,35 +130,6 @@ def labs(ramesh: Patient, facility: Any, doctor: Any, lab_technician: Any) -> La
     lab_results_enter(order=lipid, actor=lab_technician, values=LIPID)
     lab_order_cancel(order=hba1c, actor=doctor, reason="Ordered twice")
     return Labs(visit, LabOrder.objects.get(pk=cbc.pk), urine, lipid, hba1c)
-
-
-def signed_in(client: Client, user: Any) -> Client:
-    client.force_login(user)
-    return client
-
-
-def resource_of(response: Any, status: int = 200) -> dict[str, Any]:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith(FHIR_JSON)
-    body: dict[str, Any] = response.json()
-    get_fhir_model_class(body["resourceType"]).model_validate(body)
-    return body
-
-
-def reads() -> Any:
-    return AccessEvent.objects.filter(action="read", outcome=AccessOutcome.ALLOWED)
-
-
-def denials() -> Any:
-    return AccessEvent.objects.filter(outcome=AccessOutcome.DENIED)
-
-
-def logged(body: dict[str, Any]) -> list[tuple[str, str]]:
-    return sorted((e["resource"]["resourceType"], e["resource"]["id"]) for e in body["entry"])
-
-
-def log_of(events: Any) -> list[tuple[str, str]]:
-    return sorted(events.values_list("resource_type", "resource_id"))
 
 
 def current(order: LabOrder, code: str) -> LabResult:
