@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from hims.accounts.tests.test_browser import hindi, shot
 from hims.clinical.models import Diagnosis, Encounter
 from hims.patients.tests.test_browser import _sign_in
+from hims.scheduling.tests.test_slip import _consonants
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -48,6 +51,14 @@ def test_a_doctor_records_vitals_a_diagnosis_and_a_medicine_in_hindi_and_closes_
     assert encounter.is_closed
     assert Diagnosis.objects.get(encounter=encounter).code.code == "I10"
     assert encounter.prescription_items.get().medicine.salt == "Amlodipine"
+    # Print it: the link on the closed visit gives the A5 PDF in the patient's Hindi.
+    link = phone_hi.get_by_role("link", name=hindi("Print the prescription"))
+    pdf = phone_hi.request.get(live_server.url + link.get_attribute("href"))
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf.body(), capture_output=True, check=True
+    ).stdout.decode()
+    assert "Amlodipine" in text and _consonants("रमेश कुमार") in _consonants(text)
 
 
 def test_the_doctor_books_a_follow_up_on_a_phone_in_hindi(
