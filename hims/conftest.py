@@ -65,6 +65,20 @@ def abdm_outbox(settings, tmp_path: Path) -> Path:  # type: ignore[no-untyped-de
 
 
 @pytest.fixture
+def daytime(settings):  # type: ignore[no-untyped-def]
+    """Run the test in a time zone where it is about 10:00 now. A test that books "in two
+    hours" and checks in today would otherwise fail when the suite runs late in the evening
+    in India (the booking falls on tomorrow)."""
+    from datetime import UTC, datetime
+
+    offset = (10 - datetime.now(UTC).hour) % 24
+    offset = offset - 24 if offset > 12 else offset
+    # POSIX-style names: Etc/GMT-5 is five hours ahead of UTC.
+    settings.TIME_ZONE = f"Etc/GMT{-offset:+d}" if offset else "Etc/GMT"
+    return settings.TIME_ZONE
+
+
+@pytest.fixture
 def facility(db):  # type: ignore[no-untyped-def]
     return FacilityFactory(code="lnjp", name="Lok Nayak Hospital", name_hi="लोक नायक अस्पताल")
 

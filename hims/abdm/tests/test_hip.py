@@ -29,6 +29,9 @@ from hims.core.models import AccessEvent
 from hims.patients.abdm import abdm_outbox_read
 from hims.records.documents import DocumentNotReady
 
+# Slots "in 30 minutes" must fall today, whatever the hour the suite runs (hims/conftest.py).
+pytestmark = pytest.mark.usefixtures("daytime")
+
 NOTIFY = reverse("abdm-hip:consent-notify")
 REQUEST = reverse("abdm-hip:health-information-request")
 

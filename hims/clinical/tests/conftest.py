@@ -29,7 +29,7 @@ def icd10_codes(db: None) -> None:
 
 
 @pytest.fixture
-def called(department, doctor):  # type: ignore[no-untyped-def]
+def called(daytime, department, doctor):  # type: ignore[no-untyped-def]
     """A booked patient checked in today and called by the doctor."""
     room = Room.objects.create(
         facility=department.facility, department=department, code="7", kind="consultation", name="7"

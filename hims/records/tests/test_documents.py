@@ -19,6 +19,9 @@ from hims.records.documents import (
     prescription_record,
 )
 
+# Slots "in 30 minutes" must fall today, whatever the hour the suite runs (hims/conftest.py).
+pytestmark = pytest.mark.usefixtures("daytime")
+
 
 @pytest.fixture(autouse=True)
 def code_lists(db: None) -> None:

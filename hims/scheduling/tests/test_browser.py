@@ -31,7 +31,7 @@ def _otp_sign_in(page, sms_file: Path, mobile: str) -> None:  # type: ignore[no-
 
 
 def test_a_patient_books_in_hindi_is_checked_in_called_and_the_board_updates_live(
-    browser, phone_hi, live_server, sms_file, department, clerk, doctor, settings
+    browser, phone_hi, live_server, sms_file, daytime, department, clerk, doctor, settings
 ):
     # Streams end soon (the board reconnects by itself), so none outlives the test's server.
     settings.HIMS_SSE_MAX_SECONDS = 3

@@ -16,6 +16,9 @@ from hims.scheduling.queues import appointment_check_in
 from hims.scheduling.services import appointment_book
 from hims.scheduling.tests.factories import at, make_slot, patient_login
 
+# Slots "in 30 minutes" must fall today, whatever the hour the suite runs (hims/conftest.py).
+pytestmark = pytest.mark.usefixtures("daytime")
+
 
 @pytest.fixture
 def family_client(db) -> Client:  # type: ignore[no-untyped-def]

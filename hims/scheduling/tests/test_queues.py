@@ -31,6 +31,9 @@ from hims.scheduling.queues import (
 from hims.scheduling.services import SlotFull, appointment_book
 from hims.scheduling.tests.factories import make_slot
 
+# Slots "in 30 minutes" must fall today, whatever the hour the suite runs (hims/conftest.py).
+pytestmark = pytest.mark.usefixtures("daytime")
+
 
 @pytest.fixture
 def room(department):  # type: ignore[no-untyped-def]

@@ -23,6 +23,9 @@ from hims.scheduling.services import (
 )
 from hims.scheduling.tests.factories import at, make_slot, patient_login
 
+# Slots "in 30 minutes" must fall today, whatever the hour the suite runs (hims/conftest.py).
+pytestmark = pytest.mark.usefixtures("daytime")
+
 
 def test_online_booking_closes_before_the_slot_and_opens_only_so_far_ahead(department, settings):
     settings.HIMS_BOOKING_CLOSES_MINUTES = 30
