@@ -65,6 +65,21 @@ def abdm_outbox(settings, tmp_path: Path) -> Path:  # type: ignore[no-untyped-de
 
 
 @pytest.fixture
+def clinical_lists(db):  # type: ignore[no-untyped-def]
+    """The ICD-10 list, medicine master and lab catalogue the migrations load. A transactional
+    test elsewhere empties every table after itself, so tests that need them load them again
+    (loading is idempotent)."""
+    from hims.clinical.icd10 import icd10_load
+    from hims.clinical.lab_catalogue import lab_catalogue_load
+    from hims.clinical.medicines import medicines_load
+    from hims.clinical.models import Icd10Code, LabPanel, LabParameter, Medicine
+
+    icd10_load(Icd10Code)
+    medicines_load(Medicine)
+    lab_catalogue_load(LabPanel, LabParameter)
+
+
+@pytest.fixture
 def daytime(settings):  # type: ignore[no-untyped-def]
     """Run the test in a time zone where it is about 10:00 now. A test that books "in two
     hours" and checks in today would otherwise fail when the suite runs late in the evening

@@ -21,13 +21,7 @@ TOKEN = "test-gateway-token"
 
 
 @pytest.fixture(autouse=True)
-def code_lists(db: None, settings) -> None:  # type: ignore[no-untyped-def]
-    from hims.clinical.icd10 import icd10_load
-    from hims.clinical.medicines import medicines_load
-    from hims.clinical.models import Icd10Code, Medicine
-
-    icd10_load(Icd10Code)
-    medicines_load(Medicine)
+def code_lists(clinical_lists: None, settings) -> None:  # type: ignore[no-untyped-def]
     settings.HIMS_ABDM_GATEWAY_TOKEN = TOKEN
     settings.HIMS_ABDM_PUSH_TIMEOUT = 5
 

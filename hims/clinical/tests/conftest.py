@@ -14,18 +14,8 @@ from hims.scheduling.tests.factories import make_slot
 
 
 @pytest.fixture(autouse=True)
-def icd10_codes(db: None) -> None:
-    """The code list, medicine master and lab catalogue the migrations load. A transactional test
-    elsewhere empties every table after itself, so each test here makes sure the lists are there
-    (loading is idempotent)."""
-    from hims.clinical.icd10 import icd10_load
-    from hims.clinical.lab_catalogue import lab_catalogue_load
-    from hims.clinical.medicines import medicines_load
-    from hims.clinical.models import Icd10Code, LabPanel, LabParameter, Medicine
-
-    icd10_load(Icd10Code)
-    medicines_load(Medicine)
-    lab_catalogue_load(LabPanel, LabParameter)
+def _lists(clinical_lists: None) -> None:
+    """Every test here has the code lists (hims/conftest.py)."""
 
 
 @pytest.fixture

@@ -44,19 +44,9 @@ from hims.records.models import Consent
 from hims.records.tests.factories import make_visit
 from hims.scheduling.tests.factories import patient_login
 
+pytestmark = pytest.mark.usefixtures("clinical_lists")
 BASE = "/fhir/R4"
 MOBILE = "9811100001"
-
-
-@pytest.fixture(autouse=True)
-def clinical_lists(db: None) -> None:
-    """The ICD-10 list and medicine master (a transactional test may have emptied them)."""
-    from hims.clinical.icd10 import icd10_load
-    from hims.clinical.medicines import medicines_load
-    from hims.clinical.models import Icd10Code, Medicine
-
-    icd10_load(Icd10Code)
-    medicines_load(Medicine)
 
 
 @pytest.fixture

@@ -49,22 +49,10 @@ from hims.records.choices import HiType
 from hims.records.tests.factories import make_visit
 from hims.scheduling.tests.factories import patient_login
 
+pytestmark = pytest.mark.usefixtures("clinical_lists")
 BASE = "/fhir/R4"
 MOBILE = "9811100001"
 LIPID = {"CHOL": "180", "TG": "140", "HDL": "45", "LDL": "107", "VLDL": "28"}
-
-
-@pytest.fixture(autouse=True)
-def clinical_lists(db: None) -> None:
-    """The code lists and lab catalogue (a transactional test may have emptied them)."""
-    from hims.clinical.icd10 import icd10_load
-    from hims.clinical.lab_catalogue import lab_catalogue_load
-    from hims.clinical.medicines import medicines_load
-    from hims.clinical.models import Icd10Code, LabPanel, LabParameter, Medicine
-
-    icd10_load(Icd10Code)
-    medicines_load(Medicine)
-    lab_catalogue_load(LabPanel, LabParameter)
 
 
 @pytest.fixture

@@ -4,12 +4,5 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def clinical_lists(db: None) -> None:
-    """The ICD-10 list and medicine master (a transactional test elsewhere may have emptied
-    the tables the migrations filled)."""
-    from hims.clinical.icd10 import icd10_load
-    from hims.clinical.medicines import medicines_load
-    from hims.clinical.models import Icd10Code, Medicine
-
-    icd10_load(Icd10Code)
-    medicines_load(Medicine)
+def _lists(clinical_lists: None) -> None:
+    """Every test here has the code lists (hims/conftest.py)."""

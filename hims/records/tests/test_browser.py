@@ -35,13 +35,8 @@ def test_the_patient_sees_on_a_phone_in_hindi_that_the_doctor_opened_the_record(
 def test_a_doctor_breaks_the_glass_and_the_patient_sees_the_visit_and_the_entry_in_hindi(
     browser, desktop, phone_hi, live_server, sms_file, doctor, facility, other_facility_doctor
 ):
-    from hims.clinical.icd10 import icd10_load
-    from hims.clinical.medicines import medicines_load
-    from hims.clinical.models import Icd10Code, Medicine
     from hims.records.tests.factories import make_visit
 
-    icd10_load(Icd10Code)
-    medicines_load(Medicine)
     patient = make_patient(name="Kavita Sharma", name_hi="कविता शर्मा", mobile="9811100055")
     make_visit(patient=patient, facility=facility, practitioner=doctor, code="I10")
 

@@ -23,16 +23,6 @@ from hims.records.documents import (
 pytestmark = pytest.mark.usefixtures("daytime")
 
 
-@pytest.fixture(autouse=True)
-def code_lists(db: None) -> None:
-    from hims.clinical.icd10 import icd10_load
-    from hims.clinical.medicines import medicines_load
-    from hims.clinical.models import Icd10Code, Medicine
-
-    icd10_load(Icd10Code)
-    medicines_load(Medicine)
-
-
 @pytest.fixture
 def patient(db):  # type: ignore[no-untyped-def]
     from hims.lib.identifiers import luhn_check_digit
@@ -243,13 +233,10 @@ def lab_visit(department, doctor, patient):  # type: ignore[no-untyped-def]
         lab_results_enter,
         lab_sample_collect,
     )
-    from hims.clinical.lab_catalogue import lab_catalogue_load
-    from hims.clinical.models import LabPanel, LabParameter
     from hims.clinical.services import encounter_close, encounter_notes_save
     from hims.clinical.tests.conftest import CBC_NORMAL
     from hims.conftest import _staff
 
-    lab_catalogue_load(LabPanel, LabParameter)
     technician = _staff("lena", Role.LAB_TECHNICIAN, department.facility)
     visit = open_visit(department=department, doctor=doctor, patient=patient)
     cbc, lipid = lab_order_place(encounter=visit, actor=doctor, panel_codes=["CBC", "LIPID"])
