@@ -52,6 +52,8 @@ class Consent(models.Model):
             models.CheckConstraint(
                 condition=Q(expires_at__gt=F("requested_at")), name="consent_expires_later"
             ),
+            # A consent covers at least one kind of record.
+            models.CheckConstraint(condition=~Q(hi_types=[]), name="consent_has_record_types"),
             # The timestamps follow the status, so no code path can grant without answering.
             models.CheckConstraint(
                 condition=(Q(status=ConsentStatus.REQUESTED) & Q(decided_at__isnull=True))

@@ -23,6 +23,7 @@ from hims.core.choices import AccessAction, AccessBasis
 from hims.core.errors import AccessDenied, Conflict, ValidationFailed
 from hims.lib.db import insert_unless_conflict
 from hims.notifications.services import message_queue
+from hims.patients.models import Patient
 from hims.records.access import REQUESTING_ROLES
 from hims.records.choices import ConsentPurpose, ConsentStatus, EmergencyReview, HiType
 from hims.records.models import Consent, EmergencyAccess
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 
     from hims.accounts.models import User
     from hims.network.models import Facility
-    from hims.patients.models import Patient
 
 EMERGENCY_REASON_MIN = 15
 REVIEW_ROLES = {Role.AUDITOR, Role.NETWORK_ADMIN, Role.FACILITY_ADMIN}
@@ -233,6 +233,11 @@ def consents_expire_due() -> int:
     ).update(status=ConsentStatus.EXPIRED)
 
 
+def _patient_lock(patient: Patient) -> None:
+    """The patient's row is the lock: two clicks at once open one access and send one SMS."""
+    list(Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk"))
+
+
 def emergency_access_open(
     *,
     patient: Patient,
@@ -253,13 +258,12 @@ def emergency_access_open(
             field="reason",
             params={"count": EMERGENCY_REASON_MIN},
         )
-    now = timezone.now()
     with transaction.atomic():
-        open_now = (
-            EmergencyAccess.objects.select_for_update()
-            .filter(patient=patient, actor=actor, facility=facility, expires_at__gt=now)
-            .first()
-        )
+        _patient_lock(patient)
+        now = timezone.now()
+        open_now = EmergencyAccess.objects.filter(
+            patient=patient, actor=actor, facility=facility, expires_at__gt=now
+        ).first()
         if open_now is not None:
             return open_now
         emergency = EmergencyAccess.objects.create(

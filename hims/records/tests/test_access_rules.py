@@ -377,3 +377,125 @@ def test_the_timeline_costs_the_same_queries_for_3_or_30_visits(client, doctor, 
     # vitals, prescriptions, medicines (6); summary: allergies, conditions, codes, medicines
     # (4); one INSERT for the access log; savepoints and the like make up the rest.
     assert few <= 20, few
+
+
+def test_a_bad_consent_request_is_answered_on_the_page_and_writes_nothing(
+    client, other_facility_doctor, history
+):
+    patient = history[0].patient
+    client.force_login(other_facility_doctor)
+    page = client.post(
+        reverse("records:consent-ask", args=[patient.uhid]),
+        {"purpose": "CAREMGT", "records_from": "2026-01-01", "records_to": "2025-01-01"},
+    )
+    assert page.status_code == 403  # the refusal page again, with the errors
+    assert "Choose which kinds of records you need." in page.content.decode()
+    reversed_dates = client.post(
+        reverse("records:consent-ask", args=[patient.uhid]),
+        {
+            "purpose": "CAREMGT",
+            "hi_types": ["Prescription"],
+            "records_from": "2026-01-01",
+            "records_to": "2025-01-01",
+            "valid_days": "30",
+        },
+    )
+    assert "The first date must not be after the last date." in reversed_dates.content.decode()
+    assert not Consent.objects.exists()
+
+
+def test_only_doctors_ask_or_break_the_glass(client, db, other_facility, history):
+    from hims.conftest import _staff
+
+    nurse = _staff("nina", Role.NURSE, other_facility)
+    patient = history[0].patient
+    client.force_login(nurse)
+    assert client.get(reverse("records:patient", args=[patient.uhid])).status_code == 403
+    for name in ("records:consent-ask", "records:emergency"):
+        answer = client.post(reverse(name, args=[patient.uhid]), {"reason": "x" * 40})
+        assert answer.status_code == 403
+    with pytest.raises(AccessDenied):
+        services.emergency_access_open(
+            patient=patient, actor=nurse, role=Role.NURSE, facility=other_facility, reason="x" * 40
+        )
+    assert not Consent.objects.exists() and not EmergencyAccess.objects.exists()
+
+
+def test_a_facility_administrator_reviews_only_their_own_facility(
+    other_facility_doctor, other_facility, facility_admin, history
+):
+    emergency = services.emergency_access_open(
+        patient=history[0].patient,
+        actor=other_facility_doctor,
+        role=Role.DOCTOR,
+        facility=other_facility,
+        reason="Road accident, patient cannot speak",
+    )
+    with pytest.raises(AccessDenied):  # dinesh administers Lok Nayak, not GTB
+        services.emergency_access_review(
+            emergency=emergency,
+            reviewer=facility_admin,
+            role=Role.FACILITY_ADMIN,
+            facility=facility_admin.memberships.get().facility,
+            justified=True,
+        )
+    with pytest.raises(ValidationFailed):  # "not justified" needs a reason
+        services.emergency_access_review(
+            emergency=emergency,
+            reviewer=facility_admin,
+            role=Role.AUDITOR,
+            facility=None,
+            justified=False,
+        )
+    emergency.refresh_from_db()
+    assert emergency.review == EmergencyReview.PENDING
+
+
+def test_an_unanswered_request_past_its_end_cannot_be_granted(
+    other_facility_doctor, other_facility, patient
+):
+    consent = _ask(other_facility_doctor, other_facility, patient)
+    Consent.objects.filter(pk=consent.pk).update(
+        requested_at=timezone.now() - timedelta(days=40),
+        expires_at=timezone.now() - timedelta(days=10),
+    )
+    consent.refresh_from_db()
+    with pytest.raises((Conflict, ValidationFailed)):
+        services.consent_grant(consent=consent, actor=patient_login("9811100001"))
+    consent.refresh_from_db()
+    assert (
+        consent.status == ConsentStatus.REQUESTED and consent.status_now == ConsentStatus.REQUESTED
+    )
+
+
+def test_the_patient_withdraws_from_the_page(
+    client, other_facility_doctor, other_facility, patient
+):
+    consent = _ask(other_facility_doctor, other_facility, patient)
+    services.consent_grant(consent=consent, actor=patient_login("9811100001"))
+    client.force_login(patient_login("9811100001"))
+    client.post(reverse("records:my-consent-act", args=[consent.pk, "revoke"]))
+    consent.refresh_from_db()
+    assert consent.status == ConsentStatus.REVOKED and consent.revoked_at is not None
+    assert (
+        client.post(reverse("records:my-consent-act", args=[consent.pk, "delete"])).status_code
+        == 404
+    )
+
+
+def test_the_database_refuses_a_consent_without_record_types(
+    other_facility_doctor, other_facility, patient
+):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Consent.objects.create(
+            patient=patient,
+            facility=other_facility,
+            requester=other_facility_doctor,
+            purpose="CAREMGT",
+            hi_types=[],
+            records_from=date(2024, 1, 1),
+            records_to=date(2024, 2, 1),
+            expires_at=timezone.now() + timedelta(days=1),
+        )

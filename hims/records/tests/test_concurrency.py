@@ -75,3 +75,48 @@ def test_control_a_read_then_save_answer_lets_every_phone_answer(asked):
     results = race(naive, WORKERS)
     assert results.count("refused") < WORKERS - 1, results  # more than one "answered"
     assert {ConsentStatus.GRANTED, ConsentStatus.DENIED} & set(results)
+
+
+def test_two_clicks_on_break_the_glass_at_once_open_one_access_and_send_one_sms(
+    other_facility_doctor, other_facility
+):
+    from hims.notifications.models import OutboxMessage
+    from hims.records.models import EmergencyAccess
+
+    patient = make_patient(mobile="9811100002")
+
+    def open_it(_index: int) -> EmergencyAccess:
+        return services.emergency_access_open(
+            patient=patient,
+            actor=other_facility_doctor,
+            role=Role.DOCTOR,
+            facility=other_facility,
+            reason="Unconscious in casualty, no relative",
+        )
+
+    results = race(open_it, WORKERS)
+    assert {r.pk for r in results if isinstance(r, EmergencyAccess)} == {
+        EmergencyAccess.objects.get().pk
+    }, results
+    assert OutboxMessage.objects.filter(template="emergency_access").count() == 1
+
+
+def test_control_without_the_patient_lock_two_clicks_open_two_accesses(
+    other_facility_doctor, other_facility, monkeypatch
+):
+    from hims.records.models import EmergencyAccess
+
+    monkeypatch.setattr(services, "_patient_lock", lambda patient: None)
+    patient = make_patient(mobile="9811100003")
+
+    def open_it(_index: int) -> object:
+        return services.emergency_access_open(
+            patient=patient,
+            actor=other_facility_doctor,
+            role=Role.DOCTOR,
+            facility=other_facility,
+            reason="Unconscious in casualty, no relative",
+        )
+
+    race(open_it, WORKERS)
+    assert EmergencyAccess.objects.filter(patient=patient).count() > 1
