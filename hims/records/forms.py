@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hims.accounts.models import User
 from hims.clinical.models import Encounter
@@ -27,13 +28,18 @@ class AuditFilterForm(forms.Form):
     uhid = forms.CharField(label=_("Patient UHID"), required=False, max_length=20)
     username = forms.CharField(label=_("Staff user name"), required=False, max_length=150)
     facility = forms.ModelChoiceField(
-        label=_("Facility"), queryset=Facility.objects.order_by("name"), required=False
+        label=_("Facility"),
+        queryset=Facility.objects.order_by("name"),
+        required=False,
+        empty_label=_("Any"),
     )
     since = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     until = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("date range", "To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     action = forms.ChoiceField(
         label=_("Action"), required=False, choices=_any(AccessAction.choices)
@@ -85,13 +91,18 @@ class AuditFilterForm(forms.Form):
 
 class TimelineFilterForm(forms.Form):
     facility = forms.ModelChoiceField(
-        label=_("Facility"), queryset=Facility.objects.order_by("name"), required=False
+        label=_("Facility"),
+        queryset=Facility.objects.order_by("name"),
+        required=False,
+        empty_label=_("Any"),
     )
     since = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     until = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("date range", "To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     code = forms.CharField(
         label=_("Diagnosis (ICD-10)"),

@@ -18,7 +18,7 @@ from hims.clinical.lab_report import lab_report_pdf
 from hims.clinical.medicines import item_directions
 from hims.clinical.models import Encounter, LabOrder
 from hims.clinical.prescription import prescription_pdf
-from hims.clinical.selectors import lab_orders_with_results, lab_report_rows
+from hims.clinical.selectors import lab_orders_with_results, lab_report_rows, vitals_flags
 from hims.core.access import access_record, access_record_shown
 from hims.core.choices import AccessAction, AccessBasis
 from hims.core.decorators import patient_required
@@ -114,6 +114,7 @@ def my_visit(request: HttpRequest, encounter_id: int) -> HttpResponse:
     encounter = _my_encounter(request, encounter_id)
     _log_self(request, encounter, AccessAction.READ, "Encounter")
     language = _language_of(encounter.patient)
+    vitals = encounter.vitals.order_by("-recorded_at", "-pk").first()
     reports = [
         LabReport(order, lab_report_rows(order, request.LANGUAGE_CODE), request.LANGUAGE_CODE)
         for order in lab_orders_with_results(
@@ -138,7 +139,8 @@ def my_visit(request: HttpRequest, encounter_id: int) -> HttpResponse:
             "encounter": encounter,
             "patient": encounter.patient,
             "diagnoses": encounter.diagnoses.select_related("code").order_by("kind", "pk"),
-            "vitals": encounter.vitals.order_by("-recorded_at", "-pk").first(),
+            "vitals": vitals,
+            "vitals_flags": vitals_flags(vitals) if vitals else {},
             "items": items,
             "addenda": encounter.addenda.all(),
             "lab_reports": reports,

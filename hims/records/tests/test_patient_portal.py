@@ -68,7 +68,10 @@ def test_a_family_member_is_chosen_and_another_familys_visit_is_not_found(
     assert first.context["person"] == mother and first.context["timeline"].entries == []
     chosen = client.get(reverse("records:my-records"), {"p": son.uhid})
     assert [e.encounter for e in chosen.context["timeline"].entries] == [visit]
-    assert client.get(reverse("records:my-visit", args=[visit.pk])).status_code == 200
+    page = client.get(reverse("records:my-visit", args=[visit.pk]), HTTP_ACCEPT_LANGUAGE="hi")
+    text = page.content.decode()
+    assert page.status_code == 200 and "बीपी 150/95" in text and "flag-high" in text
+    assert "· ·" not in text  # readings that were not taken leave no gap
     assert client.get(reverse("records:my-visit", args=[theirs.pk])).status_code == 404
     assert client.get(reverse("records:my-prescription-pdf", args=[theirs.pk])).status_code == 404
 
