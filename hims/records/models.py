@@ -166,7 +166,3 @@ class EmergencyAccess(models.Model):
 
     def __str__(self) -> str:
         return f"EmergencyAccess {self.pk} ({self.review})"
-
-    @property
-    def is_open(self) -> bool:
-        return self.expires_at > timezone.now()

@@ -211,7 +211,11 @@ def my_consents(request: HttpRequest) -> HttpResponse:
 @patient_required
 @require_POST
 def my_consent_act(request: HttpRequest, consent_id: int, action: str) -> HttpResponse:
-    consent = next((c for c in _my_consents(request) if c.pk == consent_id), None)
+    consent = (
+        Consent.objects.select_related("facility")
+        .filter(pk=consent_id, patient__in=[p.pk for p in _family(request)])
+        .first()
+    )
     if consent is None or action not in {"grant", "deny", "revoke"}:
         raise NotFound(_("No such consent."))
     user = request.user

@@ -74,10 +74,6 @@ class VisitEntry:
     prescription: list[PrescriptionItem] = field(default_factory=list)
     lab_reports: list[LabReport] = field(default_factory=list)
 
-    @property
-    def at(self) -> datetime:
-        return self.encounter.started_at
-
 
 @dataclass
 class LabReport:
@@ -225,12 +221,11 @@ CHRONIC_PREFIXES = (
 
 @dataclass
 class Condition:
-    """A long-term condition: its code, when first and last diagnosed, at how many visits."""
+    """A long-term condition: its code, when first diagnosed, at how many visits."""
 
     code: Icd10Code
     latest_id: int  # the last diagnosis of it (what the access log names)
     first_seen: datetime
-    last_seen: datetime
     visits: int
 
 
@@ -271,7 +266,6 @@ def summary_get(*, patient_ids: Sequence[int], access: RecordAccess) -> Summary:
         .values("code_id")
         .annotate(
             first_seen=Min("recorded_at"),
-            last_seen=Max("recorded_at"),
             visits=Count("encounter_id", distinct=True),
             latest_id=Max("pk"),
         )
@@ -283,7 +277,6 @@ def summary_get(*, patient_ids: Sequence[int], access: RecordAccess) -> Summary:
             codes[row["code_id"]],
             row["latest_id"],
             row["first_seen"],
-            row["last_seen"],
             row["visits"],
         )
         for row in rows
