@@ -103,6 +103,12 @@ def test_the_visit_shows_earlier_visits_from_every_facility_and_logs_each_one_re
         ).count()
         == 1
     )
+    # The summary: diabetes is a long-term condition, from the other hospital, logged as read.
+    summary = client.get(reverse("visit:detail", args=[encounter.pk])).context["summary"]
+    assert [c.code.code for c in summary.conditions] == ["E11.9"]
+    assert AccessEvent.objects.filter(
+        actor=doctor, resource_type="Condition", resource_id=str(summary.conditions[0].latest_id)
+    ).exists()
 
 
 def test_the_doctor_prescribes_from_the_page_and_overrides_an_allergy_warning_with_a_reason(
