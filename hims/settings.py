@@ -142,6 +142,12 @@ else:
         # Lets the test runner empty the append-only access log between tests (core migration 0002).
         _pg_options += " -c hims.test_database=on"
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = _pg_options
+    # Parameters bound by the server, and a statement run 5 times on a connection prepared: the
+    # planning PostgreSQL skips is half its CPU per booking (docs/performance.md). Statements
+    # are prepared per connection; HIMS_DB_CONN_MAX_AGE bounds how long a plan outlives a
+    # migration. HIMS_DB_PREPARE=0 turns it off (e.g. behind PgBouncer in transaction mode).
+    if os.environ.get("HIMS_DB_PREPARE", "1") == "1":
+        DATABASES["default"]["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 
 from hims.accounts.choices import Role, UserKind
 from hims.accounts.models import Membership, User
+from hims.lib.db import string_agg
 
 if TYPE_CHECKING:
     from hims.network.models import Facility
@@ -62,6 +63,28 @@ def memberships_forget(user: AnyUser) -> None:
 
 
 _GRANTS_ATTR = "_hims_role_grants"
+GRANTS_SEPARATOR, GRANT_SEPARATOR = ",", ":"  # "role:facility_id,role:" (network-wide: no id)
+
+
+def grants_sql(user_column: str, *, using: str = "default") -> str:
+    """A scalar subquery giving the user's active grants as one string, for a hot path that reads
+    the user anyway (the API token check) and so spares role checks their own query; read back
+    with `grants_preload`."""
+    grant = f"m.role || '{GRANT_SEPARATOR}' || COALESCE(CAST(m.facility_id AS TEXT), '')"
+    return (
+        f"(SELECT {string_agg(grant, GRANTS_SEPARATOR, using=using)} "  # noqa: S608
+        f"FROM {Membership._meta.db_table} m WHERE m.user_id = {user_column} AND m.is_active)"
+    )
+
+
+def grants_preload(user: User, grants: str | None) -> None:
+    """Keep the grants `grants_sql` read on the user object, as `_grants` would have read them."""
+    parsed: list[tuple[str, int | None]] = []
+    for grant in (grants or "").split(GRANTS_SEPARATOR):
+        if grant:
+            role, _sep, facility_id = grant.partition(GRANT_SEPARATOR)
+            parsed.append((role, int(facility_id) if facility_id else None))
+    setattr(user, _GRANTS_ATTR, parsed)
 
 
 def _grants(user: AnyUser) -> list[tuple[str, int | None]]:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hims.accounts.choices import UserKind
 from hims.accounts.models import ApiToken, LoginAttempt, OneTimePassword, User
+from hims.accounts.selectors import grants_preload, grants_sql
 from hims.core.errors import NotFound, RateLimited, ValidationFailed
 from hims.lib.db import columns, instances, select_one
 from hims.lib.identifiers import mask_mobile
@@ -169,20 +170,21 @@ def api_token_create(*, user: User, name: str, days: int | None = None) -> tuple
 
 def api_token_authenticate(*, secret: str) -> User | None:
     """The token's user, if the token is valid and the user active. Every API call asks this, so
-    it is one hand-written SELECT (the token joined to its user)."""
+    it is one hand-written SELECT (the token joined to its user, and the user's role grants)."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
     digest = _token_digest(secret)
     row = select_one(
-        f"SELECT {columns(ApiToken, 't')}, {columns(User, 'u')} "  # noqa: S608 (model columns)
+        f"SELECT {columns(ApiToken, 't')}, {columns(User, 'u')}, {grants_sql('u.id')} "  # noqa: S608 (model columns)
         f"FROM {ApiToken._meta.db_table} t JOIN {User._meta.db_table} u ON u.id = t.user_id "
         "WHERE t.key_hash = %s",
         [digest],
     )
     if row is None:
         return None
-    token, user = instances(row, ApiToken, User)
+    token, user = instances(row[:-1], ApiToken, User)
     assert isinstance(token, ApiToken) and isinstance(user, User)
+    grants_preload(user, row[-1])  # the role checks that follow need no query of their own
     if not hmac.compare_digest(token.key_hash, digest) or not token.is_usable:
         return None
     if not user.is_active:

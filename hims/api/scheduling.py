@@ -27,10 +27,8 @@ from hims.accounts.selectors import user_has_role_at
 from hims.core.errors import AccessDenied, NotFound, ValidationFailed
 from hims.core.idempotency import KEY_HEADER, KEY_MAX_LENGTH, idempotent_call
 from hims.network.models import Department
-from hims.patients.models import Patient
-from hims.patients.selectors import patient_by_uhid
 from hims.scheduling.models import Appointment, Slot, SlotQuota
-from hims.scheduling.selectors import slot_surely_full
+from hims.scheduling.selectors import booking_read
 from hims.scheduling.services import (
     SlotFull,
     appointment_book,
@@ -132,13 +130,6 @@ def _slot_read(slot_id: int) -> Slot:
         return slot_get(slot_id=slot_id)
     except NotFound:
         raise ValidationFailed(_("No such slot."), field="slot") from None
-
-
-def _patient_read(uhid: str) -> Patient:
-    patient = patient_by_uhid(uhid)
-    if patient is None:
-        raise ValidationFailed(_("No patient has this UHID."), field="patient")
-    return patient
 
 
 def _appointment_for_staff(user: User, reference: str) -> Appointment:
@@ -257,23 +248,28 @@ def appointment_create(request: HttpRequest, payload: BookingIn) -> HttpResponse
     documents: 409 slot_full, already_booked or booking_closed; 429 too_many_bookings. Send an
     Idempotency-Key header: a retry then books once and gets the first answer again."""
     user = _staff(request)
-    # A rush is mostly refusals: a full slot is refused after one read, writing nothing.
     key = request.headers.get(KEY_HEADER, "").strip()
-    full_at = (
-        slot_surely_full(slot_id=payload.slot, channel=payload.channel, user_id=user.pk, key=key)
-        if len(key) <= KEY_MAX_LENGTH
-        else None  # refused as too long the usual way
+    # One read: a rush is mostly refusals, and a full slot is refused after it, writing nothing;
+    # a booking takes the slot and the patient from it. A too long key is refused the usual way.
+    read = booking_read(
+        slot_id=payload.slot,
+        channel=payload.channel,
+        uhid=payload.patient,
+        user_id=user.pk,
+        key=key if len(key) <= KEY_MAX_LENGTH else "",
     )
-    if full_at is not None:
-        _require_role_at(user, full_at)
+    if read.surely_full and read.facility_id is not None and len(key) <= KEY_MAX_LENGTH:
+        _require_role_at(user, read.facility_id)
         raise SlotFull()
 
     def act() -> HttpResponse:
-        slot = _slot_read(payload.slot)
-        _require_role_at(user, slot.facility_id)
-        patient = _patient_read(payload.patient)
+        if read.slot is None:
+            raise ValidationFailed(_("No such slot."), field="slot")
+        _require_role_at(user, read.slot.facility_id)
+        if read.patient is None:
+            raise ValidationFailed(_("No patient has this UHID."), field="patient")
         appointment = appointment_book(
-            slot=slot, patient=patient, channel=payload.channel, actor=user
+            slot=read.slot, patient=read.patient, channel=payload.channel, actor=user
         )
         return _json(
             appointment_out(appointment, channel=payload.channel),

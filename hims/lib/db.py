@@ -24,16 +24,9 @@ def insert_unless_conflict(
 
 
 def _insert(instance: models.Model, clause: str, using: str) -> bool:
-    meta = instance._meta
     connection = connections[using]
-    quote = connection.ops.quote_name
-    fields = [f for f in meta.concrete_fields if f is not meta.auto_field]
+    sql, fields = _insert_plan(type(instance), clause, connection.vendor)
     values = [f.get_db_prep_save(f.pre_save(instance, add=True), connection) for f in fields]
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608 (names from the model)
-        f"({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) {clause} RETURNING {quote(meta.pk.column)}"
-    )
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         row = cursor.fetchone()
@@ -43,6 +36,23 @@ def _insert(instance: models.Model, clause: str, using: str) -> bool:
     instance._state.adding = False
     instance._state.db = using
     return True
+
+
+@functools.cache
+def _insert_plan(
+    model: type[models.Model], clause: str, vendor: str
+) -> tuple[str, list[models.Field[Any, Any]]]:
+    """The INSERT statement and the fields it writes, built once per model (hot paths insert)."""
+    connection = next(c for c in connections.all() if c.vendor == vendor)
+    meta = model._meta
+    quote = connection.ops.quote_name
+    fields = [f for f in meta.concrete_fields if f is not meta.auto_field]
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608 (names from the model)
+        f"({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) {clause} RETURNING {quote(meta.pk.column)}"
+    )
+    return sql, fields
 
 
 # --- hand-written SELECTs that still give model instances ---------------------------------------
@@ -67,7 +77,12 @@ def _read_plan(model: type[models.Model], vendor: str) -> tuple[list[str], list[
 
 def columns(model: type[models.Model], alias: str, *, using: str = "default") -> str:
     """The model's concrete columns as `alias."column", ...`, in the order `instances()` reads."""
-    quote = connections[using].ops.quote_name
+    return _columns(model, alias, connections[using].vendor)
+
+
+@functools.cache
+def _columns(model: type[models.Model], alias: str, vendor: str) -> str:
+    quote = next(c for c in connections.all() if c.vendor == vendor).ops.quote_name
     return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
 
 
@@ -89,6 +104,14 @@ def instances(
         pk_index = attnames.index(model._meta.pk.attname)
         found.append(None if values[pk_index] is None else model.from_db(using, attnames, values))
     return found
+
+
+def string_agg(expression: str, separator: str, *, using: str = "default") -> str:
+    """SQL joining a text expression's values with a separator: `string_agg` on PostgreSQL,
+    `group_concat` on SQLite (NULL when there are no rows, on both)."""
+    vendor = connections[using].vendor
+    function = "group_concat" if vendor == "sqlite" else "string_agg"
+    return f"{function}({expression}, '{separator}')"
 
 
 def select_one(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection
@@ -14,8 +16,9 @@ from django.utils import timezone
 
 from hims.core.errors import NotFound
 from hims.core.models import IdempotencyKey
+from hims.lib.db import columns, instances, select_one
 from hims.network.choices import FacilityType
-from hims.network.models import Department, Facility
+from hims.network.models import Department, Facility, Speciality
 from hims.scheduling.choices import AppointmentStatus, QuotaChannel, TokenStatus
 from hims.scheduling.models import Appointment, QueueDay, QueueToken, Slot, SlotQuota
 
@@ -235,42 +238,112 @@ def slot_for_booking(*, slot_id: int) -> Slot:
     return slot
 
 
-def slot_surely_full(
-    *, slot_id: int, channel: str, user_id: int, key: str, now: datetime | None = None
-) -> int | None:
-    """The slot's facility id when a booking for `channel` would surely be refused as full, and
-    the caller has not sent this Idempotency-Key before; else None (book the usual way).
+# The slot as a booking and its SMS read it, with its facility and department (and speciality:
+# the department's name), in hand-written SQL: the booking hot path.
+def slot_columns_sql() -> str:
+    return (
+        f"{columns(Slot, 's')}, {columns(Facility, 'f')}, {columns(Department, 'd')}, "
+        f"{columns(Speciality, 'sp')}"
+    )
 
-    One read, no lock, no write: how a rush is refused cheaply (DESIGN.md section 9). Only the
-    plain case counts: a bookable slot (not blocked, not ended, within the booking window)
-    whose open quota has no free place. A blocked or past slot, a closed quota, a missing slot
+
+def slot_joins_sql() -> str:
+    return (
+        f"{Slot._meta.db_table} s JOIN {Facility._meta.db_table} f ON f.id = s.facility_id "
+        f"JOIN {Department._meta.db_table} d ON d.id = s.department_id "
+        f"JOIN {Speciality._meta.db_table} sp ON sp.id = d.speciality_id"
+    )
+
+
+def slot_from_row(row: Sequence[Any]) -> tuple[Slot, Sequence[Any]]:
+    """The slot built from a row that starts with slot_columns_sql(), and the rest of the row."""
+    width = sum(len(m._meta.concrete_fields) for m in (Slot, Facility, Department, Speciality))
+    slot, facility, department, speciality = instances(
+        row[:width], Slot, Facility, Department, Speciality
+    )
+    assert isinstance(slot, Slot) and isinstance(department, Department)
+    department.speciality = speciality  # type: ignore[assignment]
+    slot.facility = facility  # type: ignore[assignment]
+    slot.department = department
+    return slot, row[width:]
+
+
+class BookingRead:
+    """What a booking over the API reads before it acts, in one statement (`booking_read`). The
+    slot and the patient are built from the row only when asked for: a refusal needs neither."""
+
+    def __init__(self, row: Sequence[Any] | None) -> None:
+        self._row = row
+
+    @property
+    def surely_full(self) -> bool:
+        """Refuse at once: see booking_read."""
+        return self._row is not None and bool(self._row[0])
+
+    @property
+    def facility_id(self) -> int | None:
+        return None if self._row is None else int(self._row[1])
+
+    @functools.cached_property
+    def _built(self) -> tuple[Slot | None, Patient | None]:
+        from hims.patients.models import Patient
+
+        if self._row is None:
+            return None, None
+        slot, rest = slot_from_row(self._row[2:])
+        (patient,) = instances(rest, Patient)
+        assert patient is None or isinstance(patient, Patient)
+        return slot, patient
+
+    @property
+    def slot(self) -> Slot | None:
+        """With its facility and department (and speciality), as slot_get reads it."""
+        return self._built[0]
+
+    @property
+    def patient(self) -> Patient | None:
+        """The record with the UHID asked for."""
+        return self._built[1]
+
+
+def booking_read(
+    *, slot_id: int, channel: str, uhid: str, user_id: int, key: str, now: datetime | None = None
+) -> BookingRead:
+    """The slot, the patient and whether the booking would surely be refused as full, in one
+    SELECT without a lock or a write: a rush, mostly refusals, is refused after this one read
+    (DESIGN.md section 9), and a booking needs no other read before it takes its place.
+
+    Only the plain case is "surely full": a bookable slot (not blocked, not ended, within the
+    booking window) whose open quota has no free place, and an Idempotency-Key (`key`, "" for
+    none) this user has not sent before. A blocked or past slot, a closed quota, a missing slot
     and a key already answered go the usual way, to get their own answer (or the first one
-    replayed). A copy of a request still in flight is not seen here: if the first copy takes
-    the last place, a second copy sent meanwhile is told the slot is full; any retry after the
-    first answered gets that answer again."""
+    replayed). A copy of a request still in flight is not seen here: if the first copy takes the
+    last place, a second copy sent meanwhile is told the slot is full; any retry after the first
+    answered gets that answer again."""
+    from hims.patients.models import Patient
+
     now = now or timezone.now()
     last_day = timezone.localdate(now) + timedelta(days=settings.HIMS_BOOKING_OPENS_DAYS)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT s.facility_id, EXISTS (SELECT 1 FROM {IdempotencyKey._meta.db_table} k "  # noqa: S608
-            "WHERE k.user_id = %s AND k.key = %s) "
-            f"FROM {Slot._meta.db_table} s JOIN {SlotQuota._meta.db_table} q "
-            "ON q.slot_id = s.id AND q.channel = %s "
-            "WHERE s.id = %s AND NOT s.is_blocked AND s.ends_at > %s AND s.day <= %s "
-            "AND q.is_open AND q.booked >= q.capacity",
-            [
-                user_id,
-                key,
-                channel,
-                slot_id,
-                connection.ops.adapt_datetimefield_value(now),
-                connection.ops.adapt_datefield_value(last_day),
-            ],
-        )
-        row = cursor.fetchone()
-    if row is None or row[1]:
-        return None
-    return int(row[0])
+    row = select_one(
+        "SELECT CASE WHEN NOT s.is_blocked AND s.ends_at > %s AND s.day <= %s "  # noqa: S608 (model tables)
+        "AND q.is_open AND q.booked >= q.capacity AND NOT EXISTS "
+        f"(SELECT 1 FROM {IdempotencyKey._meta.db_table} k WHERE k.user_id = %s AND k.key = %s) "
+        f"THEN 1 ELSE 0 END, s.facility_id, {slot_columns_sql()}, {columns(Patient, 'p')} "
+        f"FROM {slot_joins_sql()} "
+        f"LEFT JOIN {SlotQuota._meta.db_table} q ON q.slot_id = s.id AND q.channel = %s "
+        f"LEFT JOIN {Patient._meta.db_table} p ON p.uhid = %s "
+        "WHERE s.id = %s",
+        [
+            connection.ops.adapt_datetimefield_value(now),
+            connection.ops.adapt_datefield_value(last_day),
+            user_id,
+            key,
+            channel,
+            uhid.strip().upper(),
+            slot_id,
+        ],
+    )
+    return BookingRead(row)
 
 
 def family_for_login(*, user: User) -> list[Patient]:

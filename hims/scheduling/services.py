@@ -30,8 +30,7 @@ from hims.core.errors import (
     RateLimited,
     ValidationFailed,
 )
-from hims.lib.db import columns, insert_unless_conflict, instances, select_one
-from hims.network.models import Department, Facility, Speciality
+from hims.lib.db import insert_unless_conflict, select_one
 from hims.scheduling.choices import (
     ACTIVE_STATUSES,
     AppointmentEventKind,
@@ -47,6 +46,7 @@ from hims.scheduling.models import (
     SlotQuota,
 )
 from hims.scheduling.notices import appointment_notice
+from hims.scheduling.selectors import slot_columns_sql, slot_from_row, slot_joins_sql
 
 if TYPE_CHECKING:
     from hims.accounts.models import User
@@ -381,24 +381,11 @@ def appointment_reschedule(
 def slot_get(*, slot_id: int) -> Slot:
     """The slot with its facility and department (and speciality: the department's name), as a
     booking and its SMS read them: one hand-written SELECT, this being the booking hot path."""
-    row = select_one(
-        f"SELECT {columns(Slot, 's')}, {columns(Facility, 'f')}, "  # noqa: S608 (model columns)
-        f"{columns(Department, 'd')}, {columns(Speciality, 'sp')} "
-        f"FROM {Slot._meta.db_table} s "
-        f"JOIN {Facility._meta.db_table} f ON f.id = s.facility_id "
-        f"JOIN {Department._meta.db_table} d ON d.id = s.department_id "
-        f"JOIN {Speciality._meta.db_table} sp ON sp.id = d.speciality_id "
-        "WHERE s.id = %s",
-        [slot_id],
-    )
+    sql = f"SELECT {slot_columns_sql()} FROM {slot_joins_sql()} WHERE s.id = %s"  # noqa: S608
+    row = select_one(sql, [slot_id])
     if row is None:
         raise NotFound(_("No such slot."))
-    slot, facility, department, speciality = instances(row, Slot, Facility, Department, Speciality)
-    assert isinstance(slot, Slot) and isinstance(department, Department)
-    department.speciality = speciality  # type: ignore[assignment]
-    slot.facility = facility  # type: ignore[assignment]
-    slot.department = department
-    return slot
+    return slot_from_row(row)[0]
 
 
 # --- schedules ----------------------------------------------------------------------------------

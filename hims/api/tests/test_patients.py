@@ -166,8 +166,11 @@ def test_a_lookup_reads_the_token_memberships_and_patient_once_each(
 ):
     patient = make_patient(name="Sunita Devi", gender="female", birth_date="1985-03-12")
     client.get(f"/api/v1/patients/{patient.uhid}", **headers)  # the token's last use is stamped
-    # token + user, memberships, patient, the access-log insert (and the transaction around it)
+    # token + user (with the role grants), memberships with their facilities, patient, the
+    # access-log insert (and the transaction around it)
     with django_assert_max_num_queries(6) as captured:
         assert client.get(f"/api/v1/patients/{patient.uhid}", **headers).status_code == 200
     statements = [q["sql"] for q in captured.captured_queries]
-    assert sum("accounts_membership" in sql for sql in statements) == 1
+    memberships = [sql for sql in statements if "accounts_membership" in sql]
+    assert len(memberships) == 2
+    assert sum("key_hash" in sql for sql in memberships) == 1  # the grants read with the token

@@ -72,8 +72,8 @@ def test_slots_list_places_free_per_channel_in_one_query_for_slots_and_quotas(
     _slot(other, minutes=30)  # another department
     client.get("/api/v1/me", **headers)  # the token's first use also records last_used_at
     day = first.day.isoformat()
-    # token, memberships, the department, then one query for all slots and quotas
-    with django_assert_num_queries(4):
+    # token (with the user's role grants), the department, then one query for all slots and quotas
+    with django_assert_num_queries(3):
         response = client.get(f"/api/v1/slots?department={department.pk}&day={day}", **headers)
     assert response.status_code == 200
     slots = response.json()
@@ -129,10 +129,11 @@ def test_a_booking_runs_the_lean_hot_path(client, headers, department, django_as
     slot = _slot(department)
     patient = make_patient(mobile="")  # no SMS: the query count is the booking's own
     client.get("/api/v1/me", **headers)  # the token's first use also records last_used_at
-    # Token (with its user); the full-slot check; the idempotency row (savepoint, INSERT); slot
-    # (with facility and department); roles; patient; the conditional UPDATE; the appointment
-    # INSERT; the idempotency row's answer; release. The service takes no savepoint of its own.
-    with django_assert_num_queries(11):
+    # Token (with its user and role grants); one read of the slot (with facility and department),
+    # the patient and the full-slot check; the idempotency row (savepoint, INSERT); the
+    # conditional UPDATE; the appointment INSERT; the idempotency row's answer; release. The
+    # service takes no savepoint of its own.
+    with django_assert_num_queries(8):
         response = _book(client, headers, slot, patient, HTTP_IDEMPOTENCY_KEY="hot-1")
     assert response.status_code == 201
 
@@ -142,7 +143,7 @@ def test_a_booking_that_queues_an_sms_adds_only_the_outbox_row(
 ):
     slot, patient = _slot(department), make_patient()
     client.get("/api/v1/me", **headers)
-    with django_assert_num_queries(12):  # the lean path + INSERT ... ON CONFLICT DO NOTHING
+    with django_assert_num_queries(9):  # the lean path + INSERT ... ON CONFLICT DO NOTHING
         response = _book(client, headers, slot, patient, HTTP_IDEMPOTENCY_KEY="hot-2")
     assert response.status_code == 201
 
@@ -153,7 +154,7 @@ def test_a_full_slot_is_refused_after_one_read_writing_nothing(
     slot = _slot(department, online=1)
     assert _book(client, headers, slot, make_patient(mobile="9811100001")).status_code == 201
     keys, late = IdempotencyKey.objects.count(), make_patient(mobile="9811100002")
-    with django_assert_num_queries(3):  # token, the full-slot check, roles
+    with django_assert_num_queries(2):  # token (with role grants), the slot's read
         refused = _book(client, headers, slot, late, HTTP_IDEMPOTENCY_KEY="late")
     assert refused.status_code == 409 and refused.json()["title"] == "slot_full"
     assert IdempotencyKey.objects.count() == keys  # nothing written: a retry may still act
