@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "hims.notifications",
     "hims.records",
     "hims.clinical",
+    "hims.primarycare",
     "hims.fhir",
     "hims.abdm",
     "hims.api",

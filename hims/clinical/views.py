@@ -50,7 +50,11 @@ from hims.core.access import access_record, access_record_shown
 from hims.core.choices import AccessAction, AccessBasis
 from hims.core.decorators import StaffRequest, staff_required
 from hims.core.errors import DomainError, NotFound, ValidationFailed
+from hims.network.choices import Gender
 from hims.network.models import Department, Facility
+from hims.primarycare import services as primarycare
+from hims.primarycare.forms import ImmunizationForm, PregnancyEndForm, PregnancyForm
+from hims.primarycare.selectors import primarycare_summary_get
 from hims.records.access import PURPOSE_TREATMENT, RecordAccess
 from hims.records.timeline import summary_get
 from hims.scheduling.models import QueueToken, Slot
@@ -69,7 +73,8 @@ DOCTOR_ONLY = {
     "referral",
     "referral-cancel",
 }
-VISIT_ACTIONS = {"vitals", *DOCTOR_ONLY}
+PRIMARY_CARE_ACTIONS = {"immunization", "pregnancy", "pregnancy-end"}  # nurses and doctors
+VISIT_ACTIONS = {"vitals", *PRIMARY_CARE_ACTIONS, *DOCTOR_ONLY}
 PREVIOUS_VISITS = 5
 
 
@@ -137,6 +142,7 @@ def visit_detail(request: StaffRequest, encounter_id: int) -> HttpResponse:
                 (encounter.patient_id, "MedicationRequest", m.pk)
                 for m in summary.current_medicines  # type: ignore[attr-defined]
             ),
+            *context["primarycare"].shown,  # type: ignore[attr-defined]
         ],
         facility=request.facility,
         basis=AccessBasis.TREATING,
@@ -204,6 +210,12 @@ def _context(request: StaffRequest, encounter: Encounter, **forms: object) -> di
         for item in encounter.prescription_items.select_related("medicine")
     ]
     language = get_language() or "en"
+    today = timezone.localdate()
+    # The visit is at the reader's facility: a treating relationship by definition.
+    treating = RecordAccess(encounter.patient_id, AccessBasis.TREATING, PURPOSE_TREATMENT)
+    primary_care = primarycare_summary_get(patient=encounter.patient, today=today, access=treating)
+    immunization_form = forms.get("immunization_form") or ImmunizationForm()
+    pregnancy_end_form = forms.get("pregnancy_end_form") or PregnancyEndForm()
     orders = lab_orders_for_encounter(encounter_id=encounter.pk)
     active = {o.panel_id for o in orders if o.status != "cancelled"}
     return {
@@ -231,11 +243,12 @@ def _context(request: StaffRequest, encounter: Encounter, **forms: object) -> di
         "encounter": encounter,
         "patient": encounter.patient,
         "previous": _previous_visits(encounter),
-        # The visit is at the reader's facility: a treating relationship by definition.
-        "summary": summary_get(
-            patient_ids=[encounter.patient_id],
-            access=RecordAccess(encounter.patient_id, AccessBasis.TREATING, PURPOSE_TREATMENT),
-        ),
+        "summary": summary_get(patient_ids=[encounter.patient_id], access=treating),
+        "primarycare": primary_care,
+        "is_female": encounter.patient.gender == Gender.FEMALE,
+        "immunization_form": immunization_form.offer(primary_care.immunization, today),  # type: ignore[attr-defined]
+        "pregnancy_form": forms.get("pregnancy_form") or PregnancyForm(),
+        "pregnancy_end_form": pregnancy_end_form.offer(today),  # type: ignore[attr-defined]
         "allergies": Allergy.objects.filter(
             patient_id=encounter.patient_id, status=AllergyStatus.ACTIVE
         ),
@@ -345,6 +358,8 @@ def visit_act(request: StaffRequest, encounter_id: int, action: str) -> HttpResp
                 order=order, actor=user, reason=data.get("reason", ""), request=request
             )
             messages.success(request, _("Test cancelled."))
+        elif action in PRIMARY_CARE_ACTIONS:
+            _primary_care(request, encounter, action, forms)
         elif action in {"follow-up", "referral", "referral-cancel"}:
             _send_on(request, encounter, action)
         elif action == "close":
@@ -377,6 +392,51 @@ def _day(raw: str | None) -> date | None:
 
 def _chosen(model: type[Any], raw: str, **scope: object) -> Any:
     return model.objects.filter(pk=int(raw) if raw.isdigit() else 0, **scope).first()
+
+
+def _primary_care(
+    request: StaffRequest, encounter: Encounter, action: str, forms: dict[str, object]
+) -> None:
+    """Record a dose given, register a pregnancy or end it (a nurse or the doctor)."""
+    data, user, patient = request.POST, request.user, encounter.patient
+    if action == "immunization":
+        forms["immunization_form"] = dose = ImmunizationForm(data)
+        if not dose.is_valid():
+            raise ValidationFailed(_("Check the dose, the day it was given and the batch number."))
+        primarycare.immunization_record(
+            patient=patient,
+            encounter=encounter,
+            facility=encounter.facility,
+            actor=user,
+            request=request,
+            **dose.cleaned_data,
+        )
+        messages.success(request, _("Dose recorded."))
+    elif action == "pregnancy":
+        forms["pregnancy_form"] = registration = PregnancyForm(data)
+        if not registration.is_valid():
+            raise ValidationFailed(_("Enter the first day of the last period."), field="lmp")
+        primarycare.pregnancy_register(
+            patient=patient,
+            lmp=registration.cleaned_data["lmp"],
+            encounter=encounter,
+            facility=encounter.facility,
+            actor=user,
+            request=request,
+        )
+        messages.success(request, _("Pregnancy registered."))
+    else:
+        forms["pregnancy_end_form"] = ending = PregnancyEndForm(data)
+        if not ending.is_valid():
+            raise ValidationFailed(_("Enter the day it ended and the outcome."))
+        primarycare.pregnancy_end(
+            patient=patient,
+            facility=encounter.facility,
+            actor=user,
+            request=request,
+            **ending.cleaned_data,
+        )
+        messages.success(request, _("Saved."))
 
 
 def _send_on(request: StaffRequest, encounter: Encounter, action: str) -> None:

@@ -13,6 +13,7 @@ from hims.accounts.models import Membership, User
 from hims.core.demo.opd import demo_opd_seed
 from hims.core.demo.patients import DEMO_MOBILE, demo_patients_seed
 from hims.core.demo.practitioners import demo_practitioners_seed
+from hims.core.demo.primarycare import demo_primarycare_seed
 from hims.core.demo.records import demo_records_seed
 from hims.core.demo.registry import (
     demo_departments_seed,
@@ -97,10 +98,9 @@ def demo_network_seed(
         summary.demo_family_size = demo_patients_seed(
             facilities=facilities, count=patients, created=created, progress=progress
         )
-        demo_records_seed(
-            family=list(Patient.objects.filter(mobile=DEMO_MOBILE).order_by("birth_date")),
-            created=created,
-        )
+        family = list(Patient.objects.filter(mobile=DEMO_MOBILE).order_by("birth_date"))
+        demo_records_seed(family=family, created=created)
+        demo_primarycare_seed(family=family, created=created)
     summary.totals = {label: model._default_manager.count() for label, model in TOTALS.items()}
     return summary
 
