@@ -329,7 +329,8 @@ def test_the_pdf_in_hindi_carries_the_reference_uhid_masked_abha_and_hindi_text(
     )
     text = _pdf_text(response.content, tmp_path)
     patient = booking.patient
-    assert booking.reference in text and patient.uhid_display in text
+    # On the narrow thermal page pdftotext sometimes splits a letter run ("4D6ZA JY4").
+    assert booking.reference in "".join(text.split()) and patient.uhid_display in text
     assert patient.abha_masked in text and patient.abha_number not in text
     for word in ["टोकन", "नाम", "शुल्क", "₹10"]:
         assert word in text, word
