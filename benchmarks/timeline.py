@@ -22,8 +22,10 @@ Measured in-process after a warm-up, on one connection, for each patient:
 4. the raw-SQL baseline: the whole history as one prepared statement with `json_agg` (visits
    joined to facility, department and doctor; diagnoses, last vitals and medicines nested).
 
-Query counts are counted on separate runs (counting slows the timed ones). The report is
-printed and written to benchmarks/results/timeline-<date>.md.
+Query counts are counted on separate runs (counting slows the timed ones), and the doctor's
+page's queries are split by the table each one reads or writes first. The report is printed and
+written to benchmarks/results/timeline-<date>.md, or to `--report PATH` (a trial run that is not
+to be kept: `--report /tmp/timeline.md`).
 """
 
 from __future__ import annotations
@@ -31,9 +33,12 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import time
+from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -170,13 +175,28 @@ def _load(visits: int, patient_index: int) -> Any:
     return patient, doctors[0]
 
 
-def _count_queries(operation: Any) -> int:
+def _captured_sql(operation: Any) -> list[str]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as captured:
         operation()
-    return len(captured)
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def _count_queries(operation: Any) -> int:
+    return len(_captured_sql(operation))
+
+
+FIRST_TABLE = re.compile(r'(?:FROM|INTO|UPDATE)\s+"?(\w+)"?', re.IGNORECASE)
+
+
+def _by_table(statements: list[str]) -> str:
+    """How many statements name each table first ("other" for BEGIN, COMMIT and the like)."""
+    tables = Counter(
+        match.group(1) if (match := FIRST_TABLE.search(sql)) else "other" for sql in statements
+    )
+    return ", ".join(f"{table} {count}" for table, count in tables.most_common())
 
 
 def main() -> None:
@@ -185,6 +205,9 @@ def main() -> None:
         "--database-url", default=f"{DEFAULT_SERVER_URL}/hims_bench_timeline", help="recreated"
     )
     parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument(
+        "--report", type=Path, help="where to write the report (default: benchmarks/results/)"
+    )
     args = parser.parse_args()
 
     database_recreate(args.database_url)
@@ -202,6 +225,7 @@ def main() -> None:
     from hims.records.timeline import summary_get, timeline_get
 
     rows: list[list[object]] = []
+    page_split: list[str] = []
     raw = psycopg.connect(args.database_url.replace("postgres://", "postgresql://"))
     for index, visits in enumerate(SIZES):
         started = time.perf_counter()
@@ -249,6 +273,7 @@ def main() -> None:
             assert result is not None and len(result[0]) == visits
 
         inputs = list(range(args.runs))
+        page_split.append(f"- {visits} visits: {_by_table(_captured_sql(lambda: page(None)))}")
         timed: list[tuple[str, Timings, int]] = [
             (
                 "whole history (selectors)",
@@ -300,13 +325,18 @@ def main() -> None:
             "",
             table,
             "",
+            "The doctor's page, statements by the first table named:",
+            "",
+            *page_split,
+            "",
             "Machine: " + "; ".join(f"{k}: {v}" for k, v in info.items()),
             "",
         ]
     )
     print(report)
-    RESULTS_DIR.mkdir(exist_ok=True)
-    (RESULTS_DIR / f"timeline-{date.today().isoformat()}.md").write_text(report)
+    target = args.report or RESULTS_DIR / f"timeline-{date.today().isoformat()}.md"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(report)
 
 
 if __name__ == "__main__":

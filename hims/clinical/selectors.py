@@ -158,9 +158,15 @@ class LabReportRow:
 
 def lab_report_rows(order: LabOrder, language: str = "en") -> list[LabReportRow]:
     """The report's lines in the catalogue's order, from the prefetched results (no query)."""
+    return lab_rows_of(order.results.all(), language)
+
+
+def lab_rows_of(results: Iterable[LabResult], language: str = "en") -> list[LabReportRow]:
+    """Report lines from results (each with its parameter) in the catalogue's order, newest
+    first within a parameter: the order `lab_orders_with_results` prefetches them in."""
     rows: dict[int, LabReportRow] = {}
     superseded: dict[int, list[LabResult]] = {}
-    for result in order.results.all():
+    for result in results:
         if result.is_current:
             rows[result.parameter_id] = LabReportRow(result.parameter, result, [], language)
         else:

@@ -1,7 +1,7 @@
 """The patient's timeline across every facility of the network: visits with their diagnoses,
-vitals and prescriptions, newest first, in a fixed number of queries whatever the length of
-the history (one for the visits, one each for diagnoses, vitals and prescriptions, and one each for
-the codes and medicines they name).
+vitals, prescriptions and signed lab reports, newest first, in one query whatever the length of
+the history. Each visit row carries its records as JSON (`hims.lib.json_sql`), read back into
+model instances that hold the columns the timeline shows (the others are deferred).
 
 What a reader sees is cut by their access (`RecordAccess.allows`): a doctor reading under a
 consent sees only the record types and dates the patient allowed. The caller logs one access
@@ -13,16 +13,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Max, Min, Q
+from django.db import models
+from django.db.models import Count, F, Max, Min, Q
 from django.utils.translation import get_language
 
+from hims.accounts.models import User
 from hims.clinical.models import (
     Diagnosis,
     Encounter,
     Icd10Code,
     LabOrder,
+    LabPanel,
+    LabParameter,
+    LabResult,
     Medicine,
     PrescriptionItem,
     VitalSigns,
@@ -30,11 +36,11 @@ from hims.clinical.models import (
 from hims.clinical.selectors import (
     CourseEnd,
     LabReportRow,
-    lab_orders_with_results,
-    lab_report_rows,
+    lab_rows_of,
     today_starts,
     vitals_flags,
 )
+from hims.lib.json_sql import JSONFields, json_first, json_instance, json_parse, json_rows
 
 if TYPE_CHECKING:
     from hims.records.access import RecordAccess
@@ -58,6 +64,50 @@ VISIT_COLUMNS = (
     "practitioner__first_name",
     "practitioner__last_name",
 )
+# The same for the records nested in each visit as JSON (without the ids of the objects they
+# point to, which come with those objects: each key costs the database time).
+DIAGNOSIS_COLUMNS = ("id", "kind", "certainty")
+CODE_COLUMNS = ("id", "code", "title", "title_hi")
+VITALS_COLUMNS = (
+    "id",
+    "systolic_mmhg",
+    "diastolic_mmhg",
+    "pulse_per_min",
+    "temperature_c",
+    "spo2_percent",
+    "respiratory_rate",
+    "weight_kg",
+    "height_cm",
+    "glucose_mg_dl",
+    "glucose_fasting",
+)
+ITEM_COLUMNS = ("id", "frequency", "duration_days")
+MEDICINE_COLUMNS = ("id", "salt", "strength")
+ORDER_COLUMNS = ("id", "status", "signed_at")
+PANEL_COLUMNS = ("id", "name", "name_hi")
+RESULT_COLUMNS = (
+    "id",
+    "value_numeric",
+    "value_text",
+    "unit",
+    "reference_low",
+    "reference_high",
+    "flag",
+    "is_current",
+    "amend_reason",
+    "entered_at",
+)
+PARAMETER_COLUMNS = (
+    "id",
+    "name",
+    "name_hi",
+    "decimals",
+    "choices",
+    "choices_hi",
+    "normal_values",
+    "sort_order",
+)
+SIGNATORY_COLUMNS = ("id", "username", "first_name", "last_name")
 
 
 @dataclass
@@ -70,9 +120,13 @@ class VisitEntry:
     show_lab: bool  # signed lab reports (DiagnosticReport), dated by their sign-off
     diagnoses: list[Diagnosis] = field(default_factory=list)
     vitals: VitalSigns | None = None
-    vitals_flags: dict[str, str] = field(default_factory=dict)
     prescription: list[PrescriptionItem] = field(default_factory=list)
     lab_reports: list[LabReport] = field(default_factory=list)
+
+    @cached_property
+    def vitals_flags(self) -> dict[str, str]:
+        """Worked out when a page shows the entry, not for every visit of a whole history."""
+        return vitals_flags(self.vitals) if self.vitals is not None else {}
 
 
 @dataclass
@@ -127,11 +181,12 @@ def timeline_get(
     before: str = "",
     limit: int | None = PAGE,
 ) -> Timeline:
-    """A page of the patients' visits (all of them with limit=None), newest first."""
+    """A page of the patients' visits (all of them with limit=None), newest first: one query."""
     visits = (
         Encounter.objects.filter(patient_id__in=list(patient_ids))
         .select_related("facility", "department__speciality", "practitioner")
         .only(*VISIT_COLUMNS)
+        .annotate(**_nested(access))
         .order_by("-started_at", "-pk")
     )
     if filters.facility_id:
@@ -152,6 +207,7 @@ def timeline_get(
     older = _cursor(rows[limit - 1]) if limit is not None and len(rows) > limit else None
     rows = rows[:limit] if limit is not None else rows
 
+    reader = _Reader(get_language() or "en")
     entries = []
     for encounter in rows:
         entry = VisitEntry(
@@ -161,53 +217,122 @@ def timeline_get(
             show_lab=access.allows("DiagnosticReport"),
         )
         if entry.show_visit or entry.show_prescription or entry.show_lab:
+            reader.fill(entry)
             entries.append(entry)
-    _attach(entries, access)
     return Timeline(entries=entries, older=older)
 
 
-def _attach(entries: list[VisitEntry], access: RecordAccess) -> None:
-    """Diagnoses, the last vitals, the prescription and the signed lab reports of each visit,
-    in seven queries. The code list and the medicine master are small: each code or medicine
-    is built once and shared, not once per row as a join would."""
-    by_id = {entry.encounter.pk: entry for entry in entries}
-    lab_ids = [pk for pk, entry in by_id.items() if entry.show_lab]
-    if lab_ids:
-        language = get_language() or "en"
-        reports = lab_orders_with_results(
-            LabOrder.objects.signed()
-            .filter(encounter_id__in=lab_ids)
-            .filter(access.dates_q("DiagnosticReport", "signed_at__date"))
-            .order_by("signed_at", "pk")
+def _columns(names: Sequence[str], via: str = "") -> dict[str, F]:
+    """JSON keys for `names` (the columns of the row, or of its relation `via`)."""
+    return {name: F(f"{via}__{name}" if via else name) for name in names}
+
+
+def _nested(access: RecordAccess) -> dict[str, Any]:
+    """A visit's records as JSON annotations, for the record types the reader may see at all
+    (a consent for prescriptions alone reads no diagnoses). Dates are cut per visit in Python
+    by `access.allows`, as they always were; lab reports by their sign-off date, in SQL."""
+    nested: dict[str, Any] = {}
+    if access.allows("Encounter"):
+        nested["diagnoses_json"] = json_rows(
+            Diagnosis.objects,
+            parent="encounter",
+            **_columns(DIAGNOSIS_COLUMNS),
+            code=JSONFields(**_columns(CODE_COLUMNS, via="code")),
         )
-        for order in reports:
-            by_id[order.encounter_id].lab_reports.append(
-                LabReport(order, lab_report_rows(order, language), language)
+        nested["vitals_json"] = json_first(
+            VitalSigns.objects.order_by("-recorded_at", "-pk"),
+            parent="encounter",
+            **_columns(VITALS_COLUMNS),
+        )
+    if access.allows("MedicationRequest"):
+        nested["prescription_json"] = json_rows(
+            PrescriptionItem.objects,
+            parent="encounter",
+            **_columns(ITEM_COLUMNS),
+            medicine=JSONFields(**_columns(MEDICINE_COLUMNS, via="medicine")),
+        )
+    if access.allows("DiagnosticReport"):
+        nested["lab_json"] = json_rows(
+            LabOrder.objects.signed().filter(access.dates_q("DiagnosticReport", "signed_at__date")),
+            parent="encounter",
+            **_columns(ORDER_COLUMNS),
+            panel=JSONFields(**_columns(PANEL_COLUMNS, via="panel")),
+            results=json_rows(
+                LabResult.objects,
+                parent="order",
+                **_columns(RESULT_COLUMNS),
+                parameter=JSONFields(**_columns(PARAMETER_COLUMNS, via="parameter")),
+                entered_by=JSONFields(**_columns(SIGNATORY_COLUMNS, via="entered_by")),
+            ),
+        )
+    return nested
+
+
+class _Reader:
+    """Turns a visit's JSON into its records. Each code, medicine, lab panel, parameter and
+    signatory is built once and shared by every row naming it (a long history names a few
+    dozen). The JSON carries no order (`JSONArrayAgg`): the rows are sorted here as the pages
+    always showed them."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self._built: dict[tuple[type[models.Model], int], models.Model] = {}
+
+    def _shared(self, model: type[models.Model], data: dict[str, Any]) -> Any:
+        key = (model, data["id"])
+        if key not in self._built:
+            self._built[key] = json_instance(model, data)
+        return self._built[key]
+
+    def fill(self, entry: VisitEntry) -> None:
+        encounter = entry.encounter
+        if entry.show_visit:
+            for data in _json(encounter, "diagnoses"):
+                code = self._shared(Icd10Code, data["code"])
+                entry.diagnoses.append(
+                    json_instance(Diagnosis, data, encounter=encounter, code=code)
+                )
+            entry.diagnoses.sort(key=lambda d: (d.kind, d.pk))
+            vitals = _json(encounter, "vitals", default=None)
+            entry.vitals = (
+                json_instance(VitalSigns, vitals, encounter=encounter) if vitals else None
             )
-    visit_ids = [pk for pk, entry in by_id.items() if entry.show_visit]
-    rx_ids = [pk for pk, entry in by_id.items() if entry.show_prescription]
-    if visit_ids:
-        diagnoses = list(
-            Diagnosis.objects.filter(encounter_id__in=visit_ids).order_by("kind", "pk")
-        )
-        codes = Icd10Code.objects.in_bulk({d.code_id for d in diagnoses})
-        for diagnosis in diagnoses:
-            diagnosis.code = codes[diagnosis.code_id]
-            by_id[diagnosis.encounter_id].diagnoses.append(diagnosis)
-        latest: dict[int, VitalSigns] = {}
-        for vitals in VitalSigns.objects.filter(encounter_id__in=visit_ids).order_by(
-            "recorded_at", "pk"
-        ):
-            latest[vitals.encounter_id] = vitals
-        for encounter_id, vitals in latest.items():
-            by_id[encounter_id].vitals = vitals
-            by_id[encounter_id].vitals_flags = vitals_flags(vitals)
-    if rx_ids:
-        items = list(PrescriptionItem.objects.filter(encounter_id__in=rx_ids).order_by("pk"))
-        medicines = Medicine.objects.in_bulk({item.medicine_id for item in items})
-        for item in items:
-            item.medicine = medicines[item.medicine_id]
-            by_id[item.encounter_id].prescription.append(item)
+        if entry.show_prescription:
+            for data in _json(encounter, "prescription"):
+                medicine = self._shared(Medicine, data["medicine"])
+                entry.prescription.append(
+                    json_instance(PrescriptionItem, data, encounter=encounter, medicine=medicine)
+                )
+            entry.prescription.sort(key=lambda item: item.pk)
+        if entry.show_lab:
+            entry.lab_reports = sorted(
+                (self._lab_report(encounter, data) for data in _json(encounter, "lab")),
+                key=lambda report: (report.order.signed_at, report.order.pk),
+            )
+
+    def _lab_report(self, encounter: Encounter, data: dict[str, Any]) -> LabReport:
+        panel = self._shared(LabPanel, data["panel"])
+        order = json_instance(LabOrder, data, encounter=encounter, panel=panel)
+        results = [
+            json_instance(
+                LabResult,
+                line,
+                order=order,
+                parameter=self._shared(LabParameter, line["parameter"]),
+                entered_by=self._shared(User, line["entered_by"]),
+            )
+            for line in data["results"]
+        ]
+        # The catalogue's order, the newest value of a parameter first.
+        results.sort(key=lambda r: (-r.entered_at.timestamp(), -r.pk))
+        results.sort(key=lambda r: r.parameter.sort_order)
+        return LabReport(order, lab_rows_of(results, self.language), self.language)
+
+
+def _json(encounter: Encounter, records: str, default: Any = ()) -> Any:
+    """The visit's `<records>_json` annotation, parsed (`default` when it was not read)."""
+    text = getattr(encounter, f"{records}_json", None)
+    return default if text is None else json_parse(text)
 
 
 # ICD-10 blocks of long-term conditions worth keeping in view at every visit.
@@ -239,7 +364,7 @@ class Summary:
 
 
 def summary_get(*, patient_ids: Sequence[int], access: RecordAccess) -> Summary:
-    """Four queries. Medicines are current while their course lasts (prescribed + days, the
+    """Three queries. Medicines are current while their course lasts (prescribed + days, the
     rule FHIR's MedicationRequest status follows)."""
     from hims.clinical.choices import AllergyStatus
     from hims.clinical.models import Allergy
@@ -255,31 +380,29 @@ def summary_get(*, patient_ids: Sequence[int], access: RecordAccess) -> Summary:
     chronic = Q()
     for prefix in CHRONIC_PREFIXES:
         chronic |= Q(code__startswith=prefix)
-    # Grouped in the database: one row per condition, however long the history; the prefixes
-    # are matched against the short code list, not every diagnosis.
+    # Grouped in the database: one row per condition, however long the history, with the
+    # code's columns; the prefixes are matched against the short code list, not every diagnosis.
     grouped = (
         Diagnosis.objects.filter(
             access.dates_q("Condition", "recorded_at__date"),
             code_id__in=Icd10Code.objects.filter(chronic).values("pk"),
             encounter__patient_id__in=ids,
         )
-        .values("code_id")
+        .values(*(f"code__{name}" for name in CODE_COLUMNS))
         .annotate(
             first_seen=Min("recorded_at"),
             visits=Count("encounter_id", distinct=True),
             latest_id=Max("pk"),
         )
     )
-    rows = list(grouped)
-    codes = Icd10Code.objects.in_bulk([row["code_id"] for row in rows])
     conditions = [
         Condition(
-            codes[row["code_id"]],
+            json_instance(Icd10Code, {name: row[f"code__{name}"] for name in CODE_COLUMNS}),
             row["latest_id"],
             row["first_seen"],
             row["visits"],
         )
-        for row in rows
+        for row in grouped
     ]
     medicines: list[PrescriptionItem] = [
         item

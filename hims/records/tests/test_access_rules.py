@@ -373,10 +373,10 @@ def test_the_timeline_costs_the_same_queries_for_3_or_30_visits(client, doctor, 
     few = queries_for(3)
     many = queries_for(27)  # 30 visits in all; a page shows 25
     assert many == few
-    # session, user, roles (3); the access check (1); the page: visits, diagnoses, codes,
-    # vitals, prescriptions, medicines (6); summary: allergies, conditions, codes, medicines
-    # (4); one INSERT for the access log; savepoints and the like make up the rest.
-    assert few <= 20, few
+    # session, user, roles (3); the patient and the access check (2); the visits with their
+    # records (1); summary: allergies, conditions, medicines (3); one INSERT for the access
+    # log; the facilities the filter offers (1).
+    assert few <= 11, few
 
 
 def test_a_bad_consent_request_is_answered_on_the_page_and_writes_nothing(
